@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one kernel of the matrix in QEMU (TCG, no KVM) with a busybox initramfs that carries vmacct.ko,
+# the reader and the selftests, run a payload script, and collect the serial console.
+#
+#   guest.sh [options] KERNEL PAYLOAD
+#     PAYLOAD      a shell script run by the guest's init after the module is loaded; its output and
+#                  the kernel log go to the console log
+#     --ko FILE    module to load (default build/KERNEL/vmacct.ko)
+#     --no-load    do not insmod the module before the payload
+#     --append S   extra kernel command line
+#     --timeout S  hard limit for the whole guest run (default 900)
+#     --log FILE   console log (default build/KERNEL/console.log)
+#     --mem SIZE   guest memory (default 2G)
+#
+# Exit status: 0 when the guest ran the payload to the end, powered off, and the console log holds no
+# kernel report (see scripts/scan-log.sh); 1 otherwise. The payload's own pass/fail is in its KTAP.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ko= load=1 append= timeout=900 log= mem=2G
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--ko) ko=$2; shift 2 ;;
+	--no-load) load=0; shift ;;
+	--append) append=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) die "unknown option $1" ;;
+	*) break ;;
+	esac
+done
+k=${1:?usage: guest.sh [options] KERNEL PAYLOAD}
+payload=${2:?usage: guest.sh [options] KERNEL PAYLOAD}
+kd=$("$VMACCT_TOP/scripts/provision.sh" kernel-dir "$k")
+rel=$(cat "$kd/release")
+out="$VMACCT_BUILD/$k"
+ko=${ko:-$out/vmacct.ko}
+log=${log:-$out/console.log}
+[ -f "$kd/vmlinuz" ] || die "kernel $k is not provisioned (scripts/provision.sh ensure $k)"
+[ $load = 0 ] || [ -f "$ko" ] || die "no module at $ko (scripts/build-module.sh $k)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked' ||
+	die "a static busybox is needed (apt-get install busybox-static)"
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/vmacct-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,root,etc,vmacct,"lib/modules/$rel"}
+cp "$busybox" "$stage/bin/busybox"
+[ $load = 0 ] || cp "$ko" "$stage/vmacct/vmacct.ko"
+cp "$payload" "$stage/vmacct/payload.sh"
+# Whatever the reader and the selftests build, if they are built (tools/vmacct, selftests/*).
+[ -x "$VMACCT_TOP/tools/vmacct" ] && cp "$VMACCT_TOP/tools/vmacct" "$stage/bin/vmacct"
+if [ -d "$VMACCT_BUILD/selftests" ]; then
+	cp -r "$VMACCT_BUILD/selftests" "$stage/vmacct/selftests"
+fi
+# Kernel modules the tests need (zram for swap), with their dependencies from modules.dep.
+"$VMACCT_TOP/scripts/guest-modules.sh" "$kd/lib/modules/$rel" "$stage/lib/modules/$rel" zram
+
+cat >"$stage/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> /etc/passwd
+echo 'root:x:0:' > /etc/group
+echo 'nogroup:x:65534:' >> /etc/group
+echo "vmacct-guest: kernel \$(uname -r)"
+if [ $load = 1 ]; then
+	if insmod /vmacct/vmacct.ko; then
+		echo "vmacct-guest: module loaded"
+	else
+		echo "vmacct-guest: insmod failed"
+	fi
+fi
+cd /vmacct
+sh /vmacct/payload.sh
+echo "vmacct-guest: payload-exit \$?"
+dmesg > /tmp/dmesg.txt
+echo "vmacct-guest: done"
+sync
+poweroff -f
+INIT
+chmod +x "$stage/init"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+trap 'rm -rf "$stage" "$stage.cpio.gz"' EXIT
+
+mkdir -p "$(dirname "$log")"
+# panic=-1 + -no-reboot: a panic ends QEMU at once instead of hanging until the timeout.
+# Soft lockups and hung tasks are reported quickly so the log scan sees them.
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
+	-nographic -no-reboot -nic none \
+	-kernel "$kd/vmlinuz" -initrd "$stage.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=6 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
+	</dev/null >"$log" 2>&1
+qrc=$?
+set -e
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	echo "vmacct-guest: TIMEOUT after ${timeout}s" >>"$log"
+fi
+"$VMACCT_TOP/scripts/scan-log.sh" "$log"
