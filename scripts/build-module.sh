@@ -11,16 +11,16 @@ shift
 root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
 rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
 out="$VMACCT_BUILD/$k"
-src="$root/tmp/vmacct-src"
-mkdir -p "$out"
+mkdir -p "$out" "$root/tmp"
 # A copy, not a bind mount: the root stays self-contained and a failed build leaves nothing mounted.
-rm -rf "$src"
-mkdir -p "$src"
+# A private directory per build, so that builds for one kernel may run side by side.
+src=$(mktemp -d "$root/tmp/vmacct-src.XXXXXX")
+srcin=/tmp/${src##*/}
+trap 'rm -rf "$src"' EXIT
 cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/module" "$src/"
 if "$VMACCT_TOP/scripts/provision.sh" in-root "$k" \
-	make -C "/usr/src/linux-headers-$rel" M=/tmp/vmacct-src "$@" modules >"$out/build.log" 2>&1; then
+	make -C "/usr/src/linux-headers-$rel" M="$srcin" "$@" modules >"$out/build.log" 2>&1; then
 	cp "$src/module/vmacct.ko" "$out/vmacct.ko"
-	rm -rf "$src"
 else
 	tail -n 30 "$out/build.log" >&2
 	die "module build for $k ($rel) failed; full log: $out/build.log"
