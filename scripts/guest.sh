@@ -12,6 +12,7 @@
 #     --timeout S  hard limit for the whole guest run (default 900)
 #     --log FILE   console log (default build/KERNEL/console.log)
 #     --mem SIZE   guest memory (default 2G)
+#     --file FILE  also put FILE into the guest's /vmacct/ (repeatable)
 #
 # Exit status: 0 when the guest ran the payload to the end, powered off, and the console log holds no
 # kernel report (see scripts/scan-log.sh); 1 otherwise. The payload's own pass/fail is in its KTAP.
@@ -19,6 +20,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ko= load=1 append= timeout=900 log= mem=2G
+files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--ko) ko=$2; shift 2 ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -52,6 +55,7 @@ mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,root,etc,vmacct,"lib/modules/$r
 cp "$busybox" "$stage/bin/busybox"
 [ $load = 0 ] || cp "$ko" "$stage/vmacct/vmacct.ko"
 cp "$payload" "$stage/vmacct/payload.sh"
+for f in ${files[@]+"${files[@]}"}; do cp "$f" "$stage/vmacct/"; done
 # Whatever the reader and the selftests build, if they are built (tools/vmacct, selftests/*).
 [ -x "$VMACCT_TOP/tools/vmacct" ] && cp "$VMACCT_TOP/tools/vmacct" "$stage/bin/vmacct"
 if [ -d "$VMACCT_BUILD/selftests" ]; then
@@ -84,7 +88,8 @@ fi
 cd /vmacct
 sh /vmacct/payload.sh
 echo "vmacct-guest: payload-exit \$?"
-dmesg > /tmp/dmesg.txt
+# The whole kernel log, also what was below the console log level, for the report scan.
+dmesg | sed 's/^/dmesg: /'
 echo "vmacct-guest: done"
 sync
 poweroff -f
@@ -100,7 +105,7 @@ set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kd/vmlinuz" -initrd "$stage.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=6 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
+	-append "console=ttyS0 panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
 	</dev/null >"$log" 2>&1
 qrc=$?
 set -e

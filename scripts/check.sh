@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: the whole kernel matrix plus the host-side tests.
+#   check.sh [KERNEL...]     (default: every kernel of the matrix)
+# For each kernel: provision (cached), build the module with W=1 in its release's build root (a warning
+# fails), build it again through DKMS where the root has dkms, boot a QEMU guest that loads it and runs
+# the selftests, scan the console for kernel reports, and count the KTAP results. Ends with a table and
+# the line "N passed, N failed, N skipped".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernels=${*:-$VMACCT_ALL_KERNELS}
+B=$VMACCT_BUILD
+mkdir -p "$B"
+"$VMACCT_TOP/scripts/host-deps.sh" || exit 1
+
+total_p=0 total_f=0 total_s=0
+rows=()
+add_row() { # name release status passed failed skipped seconds
+	rows+=("$(printf '%-8s %-24s %-22s %6s %6s %7s %6ss' "$@")")
+	total_p=$((total_p + $4)) total_f=$((total_f + $5)) total_s=$((total_s + $6))
+}
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VMACCT_TOP/dkms.conf")
+
+# Host side: the reader's parser/formatter tests, then the selftests' binaries for the guests.
+t0=$SECONDS
+hp=0 hf=0 hs=0 hstat=ok
+if [ -f "$VMACCT_TOP/tools/Makefile" ]; then
+	if make -s -C "$VMACCT_TOP/tools" >"$B/tools-build.log" 2>&1 &&
+		make -s -C "$VMACCT_TOP/tools" check >"$B/host-tests.txt" 2>&1; then
+		:
+	else
+		hstat="tests-failed"
+	fi
+	cat "$B/host-tests.txt" 2>/dev/null
+	read -r hp hf hs < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/host-tests.txt" 2>/dev/null || echo "0 0 0")
+	[ "$hstat" = ok ] || [ "$hf" -gt 0 ] || { hf=1; tail -n 20 "$B/tools-build.log"; }
+fi
+rm -rf "$B/selftests"
+if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
+	ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" 6.12)/tools/testing/selftests
+	if ! make -s -C "$VMACCT_TOP/selftests" OUTPUT="$B/selftests" KSFT_DIR="$ksft" >"$B/selftests-build.log" 2>&1; then
+		tail -n 30 "$B/selftests-build.log"
+		hstat="selftests-build-failed"
+		hf=$((hf + 1))
+		rm -rf "$B/selftests"
+	else
+		hp=$((hp + 1))
+	fi
+fi
+add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" $((SECONDS - t0))
+
+for k in $kernels; do
+	t0=$SECONDS
+	p=0 f=0 s=0 status=ok rel=-
+	note "=== kernel $k ==="
+	if ! "$VMACCT_TOP/scripts/provision.sh" ensure "$k"; then
+		add_row "$k" - provision-failed 0 1 0 $((SECONDS - t0))
+		continue
+	fi
+	rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
+	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
+		add_row "$k" "$rel" build-failed 0 1 0 $((SECONDS - t0))
+		continue
+	fi
+	if grep -E 'warning:' "$B/$k/build.log"; then
+		note "$k: the W=1 build has warnings"
+		status=build-warnings f=$((f + 1))
+	else
+		p=$((p + 1))
+	fi
+	extra=()
+	root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
+	if [ -x "$root/usr/sbin/dkms" ]; then
+		if "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
+			extra=(--file "$B/$k/vmacct-dkms.ko")
+		else
+			status=dkms-failed f=$((f + 1))
+		fi
+	fi
+	payload="$B/$k/payload.sh"
+	{ echo "EXPECTED_VERSION='$version'"; cat "$VMACCT_TOP/scripts/guest-payload-check.sh"; } >"$payload"
+	if "$VMACCT_TOP/scripts/guest.sh" ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
+		p=$((p + 1))
+	else
+		status=guest-report f=$((f + 1))
+	fi
+	log="$B/$k/console.log"
+	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | grep -E '^ *(not )?ok |^ *# ' | sed 's/^/  /'
+	read -r kp kf ks < <("$VMACCT_TOP/scripts/ktap-count.sh" "$log")
+	p=$((p + kp)) f=$((f + kf)) s=$((s + ks))
+	[ "$kf" -gt 0 ] && [ "$status" = ok ] && status=tests-failed
+	[ "$((kp + kf + ks))" = 0 ] && { status=no-results f=$((f + 1)); }
+	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
+	[ -s "$B/report-$k.txt" ] || rm -f "$B/report-$k.txt"
+	add_row "$k" "$rel" "$status" "$p" "$f" "$s" $((SECONDS - t0))
+done
+
+echo
+printf '%-8s %-24s %-22s %6s %6s %7s %7s\n' kernel release status passed failed skipped time
+printf '%s\n' "${rows[@]}"
+echo
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" = 0 ]

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the host packages vmacct's scripts need (Debian 12 host), only those missing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+# command -> package
+want="qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio xz:xz-utils zstd:zstd
+depmod:kmod file:file python3:python3 gcc:gcc make:make"
+missing=()
+for pair in $want; do
+	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+# The static busybox is the guest's whole userland (the dynamic one would need libc in the initramfs).
+file -L "$(command -v busybox 2>/dev/null || echo /nonexistent)" 2>/dev/null | grep -q 'statically linked' ||
+	missing+=(busybox-static)
+[ ${#missing[@]} = 0 ] && exit 0
+need_root "installing ${missing[*]}"
+note "installing host packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/vmacct-apt.log 2>&1; then
+	apt-get update -q >>/tmp/vmacct-apt.log 2>&1 &&
+		apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/vmacct-apt.log 2>&1 ||
+		die "could not install ${missing[*]} (is the Debian archive reachable?); log: /tmp/vmacct-apt.log"
+fi
