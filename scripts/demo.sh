@@ -16,7 +16,7 @@ gcc -O2 -Wall -Wextra -static -o "$B/demo/demo-workload" "$VMACCT_TOP/scripts/de
 cat >"$B/demo/payload.sh" <<'PAYLOAD'
 # A real page-cache file system for the file mapping (the initramfs root is tmpfs, i.e. shmem).
 data=/tmp/demo.data
-if modprobe brd rd_nr=1 rd_size=65536 && mke2fs -q /dev/ram0 && mkdir -p /mnt && mount /dev/ram0 /mnt; then
+if modprobe ext4 && modprobe brd rd_nr=1 rd_size=65536 && mke2fs -q /dev/ram0 && mkdir -p /mnt && mount /dev/ram0 /mnt; then
 	data=/mnt/demo.data
 fi
 /vmacct/demo-workload /tmp/demo.pid $data &

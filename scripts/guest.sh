@@ -67,6 +67,8 @@ fi
 cat >"$stage/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
+# The kernel calls /sbin/modprobe for on-demand modules (file systems, zram compressors).
+ln -s /bin/busybox /sbin/modprobe
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
