@@ -62,7 +62,7 @@ if [ -d "$VMACCT_BUILD/selftests" ]; then
 	cp -r "$VMACCT_BUILD/selftests" "$stage/vmacct/selftests"
 fi
 # Kernel modules the tests need (zram for swap), with their dependencies from modules.dep.
-"$VMACCT_TOP/scripts/guest-modules.sh" "$kd/lib/modules/$rel" "$stage/lib/modules/$rel" zram brd loop ext4 ext2
+"$VMACCT_TOP/scripts/guest-modules.sh" "$kd/lib/modules/$rel" "$stage/lib/modules/$rel" zram brd loop ext4 ext2 crc32c_generic crc32c-intel
 
 cat >"$stage/init" <<INIT
 #!/bin/busybox sh
