@@ -1,43 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmacct: exact per-process memory accounting from the page tables, published in debugfs.
+ * vmacct: exact per-process memory accounting from the page tables, published in debugfs at
+ * /sys/kernel/debug/vmacct (README.md defines every number).
+ *
+ *   main.c      module init/exit
+ *   pidfs.c     the pid-resolving directory and its debugfs automount point
+ *   files.c     the files: version, <pid>, maps/<pid>, all
+ *   walk.c      the page-table walk of one address space
+ *   classify.c  how one mapped page is counted
+ *   format.c    the text of the files
+ *   compat.h    every kernel-version difference
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
-#include <linux/fs.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
 
-#define VMACCT_VERSION "0.1"
-
-static struct dentry *vmacct_dir;
-
-static int version_show(struct seq_file *m, void *unused)
-{
-	seq_puts(m, VMACCT_VERSION "\n");
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(version);
+#include "files.h"
+#include "pidfs.h"
 
 static int __init vmacct_init(void)
 {
-	vmacct_dir = debugfs_create_dir("vmacct", NULL);
-	if (IS_ERR(vmacct_dir)) {
-		pr_err("debugfs is not available (debugfs=off or lockdown?): %ld\n", PTR_ERR(vmacct_dir));
-		return PTR_ERR(vmacct_dir);
-	}
-	debugfs_create_file("version", 0400, vmacct_dir, NULL, &version_fops);
-	return 0;
+	return vmacct_pidfs_init();
 }
 
 static void __exit vmacct_exit(void)
 {
-	debugfs_remove(vmacct_dir);
+	vmacct_pidfs_exit();
 }
 
 module_init(vmacct_init);
 module_exit(vmacct_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Exact per-process memory accounting from page tables");
+MODULE_DESCRIPTION("Exact per-process memory accounting from page tables, in debugfs");
 MODULE_VERSION(VMACCT_VERSION);

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference vmacct depends on, behind small helpers named after the API they
+ * stand in for. The rest of the module is written as if for one kernel.
+ *
+ * Choices are made by header probes (module/Kbuild: VMACCT_HAVE_*) where an API appeared or changed
+ * shape, and by LINUX_VERSION_CODE where behaviour changed without a visible API change. The kernels of
+ * the matrix (6.1, 6.12, 7.2) test every branch except CONFIG_NO_PAGE_MAPCOUNT, which Debian does not
+ * enable.
+ */
+#ifndef VMACCT_COMPAT_H
+#define VMACCT_COMPAT_H
+
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/huge_mm.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/version.h>
+#ifdef VMACCT_HAVE_SOFTLEAF
+#include <linux/leafops.h>
+#endif
+
+/*
+ * Page-table mapping and locking.
+ *
+ * pte_offset_map_lock() is an out-of-line, unexported function since 6.5 (mm/pgtable-generic.c), so
+ * this is the same algorithm, specialised for x86-64 where PTE tables are never in highmem:
+ * snapshot the pmd, refuse anything that is not a present PTE table, map the table under
+ * rcu_read_lock() (since 6.5 an empty PTE table may be freed by khugepaged or MADV_COLLAPSE while
+ * only mmap_lock is held for reading, but only after an RCU grace period), take the table's lock and
+ * check that the pmd still points at the same table. Returns NULL when the pmd no longer maps a PTE
+ * table: the caller looks at the pmd again.
+ */
+static inline pte_t *vmacct_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
+						unsigned long addr, spinlock_t **ptlp)
+{
+	spinlock_t *ptl;
+	pmd_t pmdval;
+	pte_t *pte;
+
+again:
+	rcu_read_lock();
+	pmdval = READ_ONCE(*pmd);	/* x86-64: a pmd is read in one access */
+	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_trans_huge(pmdval) ||
+	    pmd_leaf(pmdval) || pmd_bad(pmdval)) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	pte = pte_offset_kernel(&pmdval, addr);
+	ptl = pte_lockptr(mm, &pmdval);
+	spin_lock(ptl);
+	if (likely(pmd_same(pmdval, READ_ONCE(*pmd)))) {
+		*ptlp = ptl;
+		return pte;
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	goto again;
+}
+
+static inline void vmacct_pte_unmap_unlock(spinlock_t *ptl)
+{
+	spin_unlock(ptl);
+	rcu_read_unlock();
+}
+
+/* The pmd lock (split per PMD table with CONFIG_SPLIT_PMD_PTLOCKS), as pmd_trans_huge_lock() takes. */
+static inline spinlock_t *vmacct_pmd_lock(struct mm_struct *mm, pmd_t *pmd)
+{
+	return pmd_lock(mm, pmd);
+}
+
+/*
+ * vm_normal_page() is not exported on 6.12/7.2. On x86-64 (CONFIG_ARCH_HAS_PTE_SPECIAL) it reduces
+ * to: a special pte maps no struct page that is accounted (the zero page, PFN and mixed maps);
+ * anything else maps the page of its pfn. The zero page is recognised by ZERO_PAGE(), which x86
+ * does not colour, so that vmacct can count it separately.
+ */
+static inline bool vmacct_pte_is_zero_page(pte_t pte)
+{
+	return pte_pfn(pte) == page_to_pfn(ZERO_PAGE(0));
+}
+
+static inline struct page *vmacct_vm_normal_page(struct vm_area_struct *vma, pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+
+	if (pte_special(pte) || (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)))
+		return NULL;
+	if (!pfn_valid(pfn))
+		return NULL;
+	return pfn_to_page(pfn);
+}
+
+/*
+ * The huge zero folio is not exported (huge_zero_pfn/huge_zero_folio are static to mm/huge_memory.c).
+ * It is the only folio a present PMD can map in a private mapping that is neither anonymous nor in
+ * a page cache: page-cache folios keep their mapping while mapped (truncation unmaps first).
+ */
+static inline bool vmacct_folio_is_huge_zero(struct folio *folio)
+{
+	return !folio_test_anon(folio) && !READ_ONCE(folio->mapping);
+}
+
+/*
+ * Non-present ptes. A swap entry counts as swap; a migration or device entry still names a page
+ * that smaps counts as resident ("maybe shared" since 6.12). 7.x renamed these helpers "softleaf".
+ */
+#ifdef VMACCT_HAVE_SOFTLEAF
+static inline bool vmacct_pte_is_swap(pte_t pte)
+{
+	return softleaf_is_swap(softleaf_from_pte(pte));
+}
+
+static inline struct page *vmacct_pte_nonpresent_page(pte_t pte)
+{
+	const softleaf_t entry = softleaf_from_pte(pte);
+
+	return softleaf_has_pfn(entry) ? softleaf_to_page(entry) : NULL;
+}
+#else
+static inline bool vmacct_pte_is_swap(pte_t pte)
+{
+	return !non_swap_entry(pte_to_swp_entry(pte));
+}
+
+static inline struct page *vmacct_pte_nonpresent_page(pte_t pte)
+{
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	return is_pfn_swap_entry(entry) ? pfn_swap_entry_to_page(entry) : NULL;
+}
+#endif
+
+/* A non-present, non-empty pmd: only THP migration entries exist at this level on x86-64. */
+static inline struct page *vmacct_pmd_nonpresent_page(pmd_t pmd)
+{
+#ifdef VMACCT_HAVE_SOFTLEAF
+	const softleaf_t entry = softleaf_from_pmd(pmd);
+
+	return softleaf_has_pfn(entry) ? softleaf_to_page(entry) : NULL;
+#else
+	return is_pmd_migration_entry(pmd) ? pfn_swap_entry_to_page(pmd_to_swp_entry(pmd)) : NULL;
+#endif
+}
+
+/*
+ * How smaps decides "shared" for one page of a folio (fs/proc/task_mmu.c, smaps_account()).
+ * Up to 6.11 it reads page_mapcount(); from 6.12 folio_precise_page_mapcount(), which lives in
+ * fs/proc/internal.h and is re-stated here. Kernels built with CONFIG_NO_PAGE_MAPCOUNT (7.x option)
+ * have no per-page mapcount: smaps then uses the folio's average and "maybe mapped shared".
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+static inline int vmacct_page_mapcount(struct folio *folio, struct page *page)
+{
+	return page_mapcount(page);
+}
+
+static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
+{
+	return mapcount < 2;
+}
+#elif defined(CONFIG_NO_PAGE_MAPCOUNT)
+static inline int vmacct_page_mapcount(struct folio *folio, struct page *page)
+{
+	int mapcount = folio_mapcount(folio);
+
+	return folio_test_large(folio) ? DIV_ROUND_CLOSEST(mapcount, folio_nr_pages(folio)) : mapcount;
+}
+
+static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
+{
+	return !folio_maybe_mapped_shared(folio);
+}
+#else
+static inline int vmacct_page_mapcount(struct folio *folio, struct page *page)
+{
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return mapcount;
+}
+
+static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
+{
+	return mapcount < 2;
+}
+#endif
+
+/*
+ * A folio reached through a non-present entry (migration, device private): smaps 6.1 counts it as
+ * private, 6.12 and later as shared ("maybe shared, but not sure how often").
+ */
+static inline bool vmacct_nonpresent_is_private(void)
+{
+	return LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0);
+}
+
+/*
+ * The counters behind /proc/pid/statm. statm switched to exact per-cpu sums in 6.16 together with
+ * adding get_mm_counter_sum(); the pair was backported to 6.12 stable, hence the header probe.
+ */
+static inline unsigned long vmacct_statm_counter(struct mm_struct *mm, int member)
+{
+#ifdef VMACCT_HAVE_GET_MM_COUNTER_SUM
+	return get_mm_counter_sum(mm, member);
+#else
+	return get_mm_counter(mm, member);
+#endif
+}
+
+/* Default dentry operations of a superblock: a helper since 6.17, a plain field before. */
+static inline void vmacct_set_default_d_op(struct super_block *sb,
+					   const struct dentry_operations *ops)
+{
+#ifdef VMACCT_HAVE_SET_DEFAULT_D_OP
+	set_default_d_op(sb, ops);
+#else
+	sb->s_d_op = ops;
+#endif
+}
+
+/*
+ * ->d_automount() on kernels up to 6.12 must return the new mount with an extra reference
+ * (finish_automount() had BUG_ON(mnt_get_count(mnt) < 2) and dropped one); the mount rework by Al
+ * Viro made finish_automount() consume the only reference. The cut-off is placed at 6.15; the
+ * matrix proves 6.12 (extra reference) and 7.2 (none) but no kernel in between.
+ */
+static inline struct vfsmount *vmacct_automount_result(struct vfsmount *mnt)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+	mntget(mnt);
+#endif
+	return mnt;
+}
+
+#endif /* VMACCT_COMPAT_H */

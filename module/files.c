@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The read side of the files: version, <pid>, maps/<pid> and all. Each open reads a process through
+ * its own mm reference; nothing is cached between opens, so a number is never older than the read.
+ *
+ * Lifetime rules:
+ * - A <pid> or maps/<pid> inode holds a reference on the struct pid it was looked up for (pidfs.c);
+ *   the task is looked up from it at open/read time, so a process that is gone reads as ESRCH, and a
+ *   recycled pid number can never be confused with the process the file was opened for.
+ * - maps/<pid> holds mm_count (mmgrab) while open and mm_users (mmget_not_zero) only while it walks,
+ *   like /proc/pid/maps: an open file does not keep a dead process's memory alive.
+ * - Every file_operations has .owner = THIS_MODULE: an open file pins the module (rmmod says "in
+ *   use") instead of leaving code behind that is about to be freed.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "files.h"
+#include "format.h"
+#include "walk.h"
+
+/* What statm reports at this moment: total_vm, and the rss counters top reads as RES and SHR. */
+static void vmacct_read_top(struct mm_struct *mm, struct vmacct_top *top)
+{
+	unsigned long shr = vmacct_statm_counter(mm, MM_FILEPAGES) +
+			    vmacct_statm_counter(mm, MM_SHMEMPAGES);
+
+	top->virt = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
+	top->shr = (u64)shr << PAGE_SHIFT;
+	top->res = (u64)(shr + vmacct_statm_counter(mm, MM_ANONPAGES)) << PAGE_SHIFT;
+}
+
+/* Walk one process. -ESRCH when it has no address space (exited, zombie, kernel thread). */
+static int vmacct_read_process(struct task_struct *task, struct vmacct_stats *st,
+			       struct vmacct_top *top)
+{
+	struct mm_struct *mm = get_task_mm(task);
+	int ret;
+
+	if (!mm)
+		return -ESRCH;
+	memset(st, 0, sizeof(*st));
+	ret = vmacct_walk_mm(mm, st);
+	vmacct_read_top(mm, top);
+	mmput(mm);
+	return ret;
+}
+
+/* --- version --- */
+
+static int vmacct_version_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, VMACCT_VERSION "\n");
+	return 0;
+}
+
+static int vmacct_version_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vmacct_version_show, NULL);
+}
+
+const struct file_operations vmacct_version_fops = {
+	.owner = THIS_MODULE,
+	.open = vmacct_version_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* --- <pid> --- */
+
+static int vmacct_summary_show(struct seq_file *m, void *unused)
+{
+	struct task_struct *task = get_pid_task(m->private, PIDTYPE_TGID);
+	char comm[TASK_COMM_LEN];
+	struct vmacct_stats st;
+	struct vmacct_top top;
+	int ret;
+
+	if (!task)
+		return -ESRCH;
+	get_task_comm(comm, task);
+	ret = vmacct_read_process(task, &st, &top);
+	if (!ret)
+		vmacct_show_summary(m, pid_nr(m->private), comm, &st, &top);
+	put_task_struct(task);
+	return ret;
+}
+
+static int vmacct_summary_open(struct inode *inode, struct file *file)
+{
+	/* The text is made once, at the first read, so 1-byte reads see one snapshot. */
+	return single_open(file, vmacct_summary_show, inode->i_private);
+}
+
+const struct file_operations vmacct_summary_fops = {
+	.owner = THIS_MODULE,
+	.open = vmacct_summary_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* --- maps/<pid>: one record per VMA, so any number of VMAs streams through a fixed buffer --- */
+
+struct vmacct_maps {
+	struct mm_struct *mm;		/* mmgrab()ed at open */
+	bool mm_held;			/* mmget_not_zero() taken by start() */
+	bool locked;			/* mmap_lock held for reading */
+	unsigned long next;		/* address of the next VMA to show */
+	unsigned long shown_end;	/* end of the VMA show() printed last */
+	char *pathbuf;
+};
+
+static void vmacct_maps_release_mm(struct vmacct_maps *p)
+{
+	if (p->locked)
+		mmap_read_unlock(p->mm);
+	if (p->mm_held)
+		mmput(p->mm);
+	p->locked = false;
+	p->mm_held = false;
+}
+
+static void *vmacct_maps_start(struct seq_file *m, loff_t *pos)
+{
+	struct vmacct_maps *p = m->private;
+	struct vm_area_struct *vma;
+
+	if (!mmget_not_zero(p->mm))
+		return *pos ? NULL : ERR_PTR(-ESRCH);
+	p->mm_held = true;
+	if (mmap_read_lock_killable(p->mm)) {
+		vmacct_maps_release_mm(p);
+		return ERR_PTR(-EINTR);
+	}
+	p->locked = true;
+	if (!*pos) {
+		p->next = 0;
+		return SEQ_START_TOKEN;
+	}
+	vma = find_vma(p->mm, p->next);
+	return vma;
+}
+
+static void *vmacct_maps_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct vmacct_maps *p = m->private;
+
+	++*pos;
+	if (v != SEQ_START_TOKEN)
+		p->next = p->shown_end;
+	if (!p->locked)
+		return NULL;
+	return find_vma(p->mm, p->next);
+}
+
+static void vmacct_maps_stop(struct seq_file *m, void *v)
+{
+	vmacct_maps_release_mm(m->private);
+}
+
+static const char *vmacct_vma_path(struct vmacct_maps *p, struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	const char *path;
+
+	if (vma->vm_file) {
+		path = d_path(&vma->vm_file->f_path, p->pathbuf, PATH_MAX);
+		return IS_ERR(path) ? "[unreachable]" : path;
+	}
+	if (vma->vm_ops && vma->vm_ops->name) {
+		path = vma->vm_ops->name(vma);	/* [vdso], [vvar]: static strings */
+		if (path)
+			return path;
+	}
+	if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk)
+		return "[heap]";
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return "[stack]";
+	return "[anon]";
+}
+
+static int vmacct_maps_show(struct seq_file *m, void *v)
+{
+	struct vmacct_maps *p = m->private;
+	struct vm_area_struct *vma = v;
+	struct vmacct_vma_info vi;
+	struct vmacct_stats st = {};
+	struct file *file;
+	int ret;
+
+	if (v == SEQ_START_TOKEN) {
+		vmacct_show_maps_header(m);
+		return 0;
+	}
+	/* Everything printed about the VMA is taken before the walk, which may drop mmap_lock. */
+	vi.start = vma->vm_start;
+	vi.end = vma->vm_end;
+	vi.flags = vma->vm_flags;
+	file = vma->vm_file ? get_file(vma->vm_file) : NULL;
+	vi.offset = file ? (unsigned long long)vma->vm_pgoff << PAGE_SHIFT : 0;
+	vi.path = vmacct_vma_path(p, vma);
+
+	ret = vmacct_walk_vma(p->mm, &vma, &st);
+	if (ret == -EINTR) {
+		p->locked = false;	/* the walk released mmap_lock */
+	} else {
+		/* -ESTALE: the VMA changed while mmap_lock was dropped; its row is partial. */
+		vmacct_show_maps_row(m, &vi, &st);
+		p->shown_end = vi.end;
+		ret = 0;
+	}
+	if (file)
+		fput(file);
+	return ret;
+}
+
+static const struct seq_operations vmacct_maps_sops = {
+	.start = vmacct_maps_start,
+	.next = vmacct_maps_next,
+	.stop = vmacct_maps_stop,
+	.show = vmacct_maps_show,
+};
+
+static int vmacct_maps_open(struct inode *inode, struct file *file)
+{
+	struct task_struct *task = get_pid_task(inode->i_private, PIDTYPE_TGID);
+	struct vmacct_maps *p;
+	struct mm_struct *mm;
+
+	if (!task)
+		return -ESRCH;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return -ESRCH;
+	p = __seq_open_private(file, &vmacct_maps_sops, sizeof(*p));
+	if (!p) {
+		mmput(mm);
+		return -ENOMEM;
+	}
+	p->pathbuf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!p->pathbuf) {
+		mmput(mm);
+		seq_release_private(inode, file);
+		return -ENOMEM;
+	}
+	mmgrab(mm);
+	mmput(mm);
+	p->mm = mm;
+	return 0;
+}
+
+static int vmacct_maps_release(struct inode *inode, struct file *file)
+{
+	struct vmacct_maps *p = ((struct seq_file *)file->private_data)->private;
+
+	mmdrop(p->mm);
+	kfree(p->pathbuf);
+	return seq_release_private(inode, file);
+}
+
+const struct file_operations vmacct_maps_fops = {
+	.owner = THIS_MODULE,
+	.open = vmacct_maps_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = vmacct_maps_release,
+};
+
+/* --- all: one record per process, in pid order --- */
+
+struct vmacct_all {
+	int next;	/* smallest pid number not shown yet */
+	int shown;	/* pid number show() handled last */
+};
+
+/* The next thread-group leader at or after @*nr in the initial pid namespace, with a reference. */
+struct task_struct *vmacct_next_process(int *nr)
+{
+	struct task_struct *task = NULL;
+	struct pid *pid;
+
+	rcu_read_lock();
+	while ((pid = find_ge_pid(*nr, &init_pid_ns))) {
+		*nr = pid_nr(pid);
+		task = pid_task(pid, PIDTYPE_TGID);
+		if (task) {
+			get_task_struct(task);
+			break;
+		}
+		(*nr)++;
+	}
+	rcu_read_unlock();
+	return task;
+}
+
+static void *vmacct_all_start(struct seq_file *m, loff_t *pos)
+{
+	struct vmacct_all *p = m->private;
+
+	if (!*pos) {
+		p->next = 1;
+		return SEQ_START_TOKEN;
+	}
+	return vmacct_next_process(&p->next);
+}
+
+static void *vmacct_all_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct vmacct_all *p = m->private;
+
+	++*pos;
+	if (v != SEQ_START_TOKEN) {
+		put_task_struct(v);
+		p->next = p->shown + 1;
+	}
+	return vmacct_next_process(&p->next);
+}
+
+static void vmacct_all_stop(struct seq_file *m, void *v)
+{
+	if (v && v != SEQ_START_TOKEN && !IS_ERR(v))
+		put_task_struct(v);
+}
+
+static int vmacct_all_show(struct seq_file *m, void *v)
+{
+	struct vmacct_all *p = m->private;
+	struct task_struct *task = v;
+	char comm[TASK_COMM_LEN];
+	struct vmacct_stats st;
+	struct vmacct_top top;
+	int ret;
+
+	if (v == SEQ_START_TOKEN) {
+		vmacct_show_all_header(m);
+		return 0;
+	}
+	get_task_comm(comm, task);
+	ret = vmacct_read_process(task, &st, &top);
+	if (ret == -EINTR)
+		return ret;
+	/* Kernel threads and processes that exited meanwhile have no row. */
+	if (!ret)
+		vmacct_show_all_row(m, task_tgid_nr(task), comm, &st, &top);
+	p->shown = task_tgid_nr(task);
+	return 0;
+}
+
+static const struct seq_operations vmacct_all_sops = {
+	.start = vmacct_all_start,
+	.next = vmacct_all_next,
+	.stop = vmacct_all_stop,
+	.show = vmacct_all_show,
+};
+
+static int vmacct_all_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &vmacct_all_sops, sizeof(struct vmacct_all));
+}
+
+const struct file_operations vmacct_all_fops = {
+	.owner = THIS_MODULE,
+	.open = vmacct_all_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMACCT_FILES_H
+#define VMACCT_FILES_H
+
+#include <linux/fs.h>
+#include <linux/sched.h>
+
+#define VMACCT_VERSION "0.1"
+
+/* inode->i_private: NULL (version, all) or the struct pid the file was looked up for. */
+extern const struct file_operations vmacct_version_fops;
+extern const struct file_operations vmacct_summary_fops;
+extern const struct file_operations vmacct_maps_fops;
+extern const struct file_operations vmacct_all_fops;
+
+struct task_struct *vmacct_next_process(int *nr);
+
+#endif /* VMACCT_FILES_H */

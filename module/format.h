@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMACCT_FORMAT_H
+#define VMACCT_FORMAT_H
+
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+#include "stats.h"
+
+/* What the maps/<pid> row says about a VMA besides its counts, captured under mmap_lock. */
+struct vmacct_vma_info {
+	unsigned long start, end;
+	unsigned long long offset;
+	vm_flags_t flags;
+	const char *path;	/* raw bytes (escaped when printed), or a "[name]" */
+};
+
+void vmacct_show_summary(struct seq_file *m, pid_t pid, const char *comm,
+			 const struct vmacct_stats *st, const struct vmacct_top *top);
+void vmacct_show_all_header(struct seq_file *m);
+void vmacct_show_all_row(struct seq_file *m, pid_t pid, const char *comm,
+			 const struct vmacct_stats *st, const struct vmacct_top *top);
+void vmacct_show_maps_header(struct seq_file *m);
+void vmacct_show_maps_row(struct seq_file *m, const struct vmacct_vma_info *vi,
+			  const struct vmacct_stats *st);
+
+#endif /* VMACCT_FORMAT_H */

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+/*
+ * /sys/kernel/debug/vmacct: a small pseudo file system whose directories resolve pid numbers at
+ * lookup time, mounted on a debugfs automount point the way tracefs appears at debugfs/tracing.
+ *
+ * Why not debugfs files: a file per pid created and removed from fork/exit events is always late
+ * (`sleep 100 & cat .../$!` can run before the event is handled) and can outlive its process. Here
+ * the name `1234` exists exactly while the thread-group leader with pid 1234 in the initial pid
+ * namespace has an address space: ->lookup() asks the pid table each time, and no dentry is kept once
+ * unused (always_delete_dentry), so a gone pid is never served from the dcache.
+ *
+ * Unloading: the mounted superblock pins this module through the file system's owner. The
+ * automounted mount is put on an expiry list, and a delayed work expires it once it has been idle
+ * for two periods (mark_mounts_for_expiry(), as NFS does for its automounts); after that, rmmod
+ * works. An open file or a shell whose cwd is inside keeps it mounted, and rmmod then says "in use".
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "files.h"
+#include "pidfs.h"
+
+#define VMACCT_MAGIC		0x766d6163	/* "vmac" */
+#define VMACCT_EXPIRE_PERIOD	HZ
+/* Directory positions: 0 and 1 are the dots, then the fixed names, then pid + offset. */
+#define VMACCT_POS_FIXED	2
+#define VMACCT_POS_PID		16
+
+static struct dentry *vmacct_automount_dentry;
+static LIST_HEAD(vmacct_expiry_list);
+static void vmacct_expire(struct work_struct *work);
+static DECLARE_DELAYED_WORK(vmacct_expire_work, vmacct_expire);
+
+static const struct dentry_operations vmacct_dops = {
+	.d_delete = always_delete_dentry,
+};
+
+static struct inode *vmacct_new_inode(struct super_block *sb, umode_t mode,
+				      const struct inode_operations *iop,
+				      const struct file_operations *fop, void *private)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+	inode->i_ino = get_next_ino();
+	inode->i_mode = mode;
+	if (iop)
+		inode->i_op = iop;
+	inode->i_fop = fop;
+	inode->i_private = private;
+	if (S_ISDIR(mode))
+		set_nlink(inode, 2);
+	return inode;
+}
+
+/*
+ * The process named @name: a canonical decimal pid number of a thread-group leader in the initial pid
+ * namespace that has an address space (kernel threads and zombies have none). Returns a reference
+ * on its struct pid, or NULL.
+ */
+static struct pid *vmacct_name_to_pid(const struct qstr *name)
+{
+	struct task_struct *task = NULL;
+	struct mm_struct *mm;
+	struct pid *pid;
+	unsigned int nr;
+	char canon[12];
+
+	if (kstrtouint(name->name, 10, &nr) || !nr)
+		return NULL;
+	snprintf(canon, sizeof(canon), "%u", nr);
+	if (strcmp(canon, name->name))
+		return NULL;	/* "0012", "+12": not a name this directory has */
+
+	rcu_read_lock();
+	pid = find_pid_ns(nr, &init_pid_ns);
+	if (pid)
+		task = pid_task(pid, PIDTYPE_TGID);
+	if (task) {
+		get_task_struct(task);
+		get_pid(pid);
+	}
+	rcu_read_unlock();
+	if (!task)
+		return NULL;
+
+	mm = get_task_mm(task);		/* may sleep: outside RCU */
+	put_task_struct(task);
+	if (!mm) {
+		put_pid(pid);
+		return NULL;
+	}
+	mmput(mm);
+	return pid;
+}
+
+static struct dentry *vmacct_pid_lookup(struct inode *dir, struct dentry *dentry,
+					const struct file_operations *fops)
+{
+	struct pid *pid = vmacct_name_to_pid(&dentry->d_name);
+	struct inode *inode = NULL;
+
+	if (pid) {
+		inode = vmacct_new_inode(dir->i_sb, S_IFREG | 0400, NULL, fops, pid);
+		if (!inode) {
+			put_pid(pid);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+	/* A NULL inode makes a negative dentry: open() fails with ENOENT. */
+	return d_splice_alias(inode, dentry);
+}
+
+/* Readdir of the pids: the processes that exist now, in pid order (like /proc). */
+static int vmacct_iterate_pids(struct dir_context *ctx)
+{
+	struct task_struct *task;
+	int nr = ctx->pos - VMACCT_POS_PID;
+	char name[12];
+
+	if (nr < 1)
+		nr = 1;
+	while ((task = vmacct_next_process(&nr))) {
+		bool kthread = task->flags & PF_KTHREAD;
+
+		put_task_struct(task);
+		if (!kthread) {
+			ctx->pos = nr + VMACCT_POS_PID;
+			if (!dir_emit(ctx, name, snprintf(name, sizeof(name), "%d", nr), nr, DT_REG))
+				return 0;
+		}
+		nr++;
+	}
+	ctx->pos = INT_MAX;
+	return 0;
+}
+
+/* --- maps/ --- */
+
+static struct dentry *vmacct_maps_lookup(struct inode *dir, struct dentry *dentry,
+					 unsigned int flags)
+{
+	return vmacct_pid_lookup(dir, dentry, &vmacct_maps_fops);
+}
+
+static int vmacct_maps_iterate(struct file *file, struct dir_context *ctx)
+{
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (ctx->pos < VMACCT_POS_PID)
+		ctx->pos = VMACCT_POS_PID;
+	return vmacct_iterate_pids(ctx);
+}
+
+static const struct inode_operations vmacct_maps_dir_iops = {
+	.lookup = vmacct_maps_lookup,
+};
+
+static const struct file_operations vmacct_maps_dir_fops = {
+	.owner = THIS_MODULE,
+	.read = generic_read_dir,
+	.iterate_shared = vmacct_maps_iterate,
+	.llseek = generic_file_llseek,
+};
+
+/* --- the root: version, all, maps/, <pid> --- */
+
+static const struct {
+	const char *name;
+	umode_t mode;
+	const struct inode_operations *iop;
+	const struct file_operations *fop;
+} vmacct_fixed[] = {
+	{ "version", S_IFREG | 0400, NULL, &vmacct_version_fops },
+	{ "all", S_IFREG | 0400, NULL, &vmacct_all_fops },
+	{ "maps", S_IFDIR | 0500, &vmacct_maps_dir_iops, &vmacct_maps_dir_fops },
+};
+
+static struct dentry *vmacct_root_lookup(struct inode *dir, struct dentry *dentry,
+					 unsigned int flags)
+{
+	struct inode *inode;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmacct_fixed); i++) {
+		if (strcmp(dentry->d_name.name, vmacct_fixed[i].name))
+			continue;
+		inode = vmacct_new_inode(dir->i_sb, vmacct_fixed[i].mode, vmacct_fixed[i].iop,
+					 vmacct_fixed[i].fop, NULL);
+		if (!inode)
+			return ERR_PTR(-ENOMEM);
+		return d_splice_alias(inode, dentry);
+	}
+	return vmacct_pid_lookup(dir, dentry, &vmacct_summary_fops);
+}
+
+static int vmacct_root_iterate(struct file *file, struct dir_context *ctx)
+{
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	for (; ctx->pos < VMACCT_POS_FIXED + ARRAY_SIZE(vmacct_fixed); ctx->pos++) {
+		int i = ctx->pos - VMACCT_POS_FIXED;
+		const char *name = vmacct_fixed[i].name;
+
+		if (!dir_emit(ctx, name, strlen(name), i + 1,
+			      S_ISDIR(vmacct_fixed[i].mode) ? DT_DIR : DT_REG))
+			return 0;
+	}
+	if (ctx->pos < VMACCT_POS_PID)
+		ctx->pos = VMACCT_POS_PID;
+	return vmacct_iterate_pids(ctx);
+}
+
+static const struct inode_operations vmacct_root_iops = {
+	.lookup = vmacct_root_lookup,
+};
+
+static const struct file_operations vmacct_root_fops = {
+	.owner = THIS_MODULE,
+	.read = generic_read_dir,
+	.iterate_shared = vmacct_root_iterate,
+	.llseek = generic_file_llseek,
+};
+
+/* --- the file system --- */
+
+static void vmacct_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (inode->i_fop == &vmacct_summary_fops || inode->i_fop == &vmacct_maps_fops)
+		put_pid(inode->i_private);
+}
+
+static const struct super_operations vmacct_super_ops = {
+	.statfs = simple_statfs,
+	.evict_inode = vmacct_evict_inode,
+};
+
+static int vmacct_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct inode *root;
+
+	sb->s_magic = VMACCT_MAGIC;
+	sb->s_op = &vmacct_super_ops;
+	sb->s_time_gran = 1;
+	vmacct_set_default_d_op(sb, &vmacct_dops);
+	root = vmacct_new_inode(sb, S_IFDIR | 0500, &vmacct_root_iops, &vmacct_root_fops, NULL);
+	if (!root)
+		return -ENOMEM;
+	sb->s_root = d_make_root(root);
+	return sb->s_root ? 0 : -ENOMEM;
+}
+
+static int vmacct_get_tree(struct fs_context *fc)
+{
+	return get_tree_single(fc, vmacct_fill_super);
+}
+
+static const struct fs_context_operations vmacct_context_ops = {
+	.get_tree = vmacct_get_tree,
+};
+
+static int vmacct_init_fs_context(struct fs_context *fc)
+{
+	fc->ops = &vmacct_context_ops;
+	return 0;
+}
+
+static struct file_system_type vmacct_fs_type = {
+	.owner = THIS_MODULE,
+	.name = "vmacctfs",
+	.init_fs_context = vmacct_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/* --- the debugfs automount point --- */
+
+static void vmacct_expire(struct work_struct *work)
+{
+	mark_mounts_for_expiry(&vmacct_expiry_list);
+	/* Unlocked peek, as NFS does: a mount added meanwhile schedules the work itself. */
+	if (!list_empty(&vmacct_expiry_list))
+		schedule_delayed_work(&vmacct_expire_work, VMACCT_EXPIRE_PERIOD);
+}
+
+static struct vfsmount *vmacct_automount(struct dentry *mntpt, void *data)
+{
+	struct fs_context *fc;
+	struct vfsmount *mnt;
+
+	fc = fs_context_for_submount(&vmacct_fs_type, mntpt);
+	if (IS_ERR(fc))
+		return ERR_CAST(fc);
+	mnt = fc_mount(fc);
+	put_fs_context(fc);
+	if (IS_ERR(mnt))
+		return mnt;
+	mnt = vmacct_automount_result(mnt);
+	mnt_set_expiry(mnt, &vmacct_expiry_list);
+	schedule_delayed_work(&vmacct_expire_work, VMACCT_EXPIRE_PERIOD);
+	return mnt;
+}
+
+int vmacct_pidfs_init(void)
+{
+	struct dentry *d;
+	int ret;
+
+	ret = register_filesystem(&vmacct_fs_type);
+	if (ret)
+		return ret;
+	d = debugfs_create_automount("vmacct", NULL, vmacct_automount, NULL);
+	if (IS_ERR_OR_NULL(d)) {
+		unregister_filesystem(&vmacct_fs_type);
+		ret = d ? PTR_ERR(d) : -ENODEV;
+		pr_err("cannot create /sys/kernel/debug/vmacct (%d): debugfs is disabled (debugfs=off) or restricted (lockdown)\n",
+		       ret);
+		return ret;
+	}
+	vmacct_automount_dentry = d;
+	return 0;
+}
+
+void vmacct_pidfs_exit(void)
+{
+	/* Nothing is mounted here any more: a mount would hold a reference on this module. */
+	debugfs_remove(vmacct_automount_dentry);
+	cancel_delayed_work_sync(&vmacct_expire_work);
+	unregister_filesystem(&vmacct_fs_type);
+}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page-table walk of one address space. It knows nothing about output formats: it fills a
+ * struct vmacct_stats per VMA and leaves the counting rule to classify.c.
+ *
+ * Locking, from the outside in:
+ * - mm_users is held by the caller (mmget), so the page tables exist for the whole walk.
+ * - mmap_lock is held for reading while page tables are descended: it keeps VMAs and the upper
+ *   levels (pgd..pmd tables) from being freed. It is dropped whenever a writer waits for it
+ *   (mmap_lock_is_contended(), as smaps_rollup does), between two PMD ranges, and the walk resumes
+ *   from the next address after re-finding the VMA. So the longest hold is one PMD range (512 ptes).
+ * - A PTE table is read under its own lock (split ptlock), mapped under RCU (compat.h): the lock
+ *   keeps every entry stable while the page it maps is classified.
+ * - A PMD leaf (THP) is read under the pmd lock, as pmd_trans_huge_lock() does.
+ * - hugetlb PMD tables can be shared between processes and unshared by another process truncating
+ *   the file; i_mmap_rwsem (taken for reading) excludes huge_pmd_unshare(), as the hugetlb VMA lock
+ *   does for smaps.
+ *
+ * The walk checks for fatal signals and calls cond_resched() after each PMD range, so reading a
+ * process with a huge address space is killable and never trips the soft-lockup detector. Empty
+ * ranges are skipped at the highest level (pgd/p4d/pud/pmd none), so the cost follows the populated
+ * page tables, not the virtual size.
+ */
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/signal.h>
+
+#include "classify.h"
+#include "compat.h"
+#include "walk.h"
+
+struct vmacct_walk {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	struct vmacct_stats *st;
+	unsigned long resume;	/* where to continue after -EAGAIN */
+};
+
+/* Between two PMD ranges: stop for a fatal signal, yield mmap_lock to a writer, reschedule. */
+static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (mmap_lock_is_contended(w->mm)) {
+		w->resume = next;
+		return -EAGAIN;
+	}
+	cond_resched();
+	return 0;
+}
+
+static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
+{
+	struct page *page;
+
+	if (pte_none(pte))
+		return;
+	if (pte_present(pte)) {
+		if (vmacct_pte_is_zero_page(pte)) {
+			w->st->zero += PAGE_SIZE;
+			return;
+		}
+		page = vmacct_vm_normal_page(w->vma, pte);
+		if (page)
+			vmacct_account_page(w->st, page, 1, true);
+		return;
+	}
+	if (vmacct_pte_is_swap(pte)) {
+		w->st->swap += PAGE_SIZE;
+		return;
+	}
+	page = vmacct_pte_nonpresent_page(pte);
+	if (page)
+		vmacct_account_page(w->st, page, 1, false);
+}
+
+/* Returns -ENOENT when the pmd stopped pointing at a PTE table: the caller looks at it again. */
+static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
+			    unsigned long end)
+{
+	spinlock_t *ptl;
+	pte_t *pte;
+
+	pte = vmacct_pte_offset_map_lock(w->mm, pmd, addr, &ptl);
+	if (!pte)
+		return -ENOENT;
+	for (; addr != end; pte++, addr += PAGE_SIZE)
+		vmacct_pte_entry(w, ptep_get(pte));
+	vmacct_pte_unmap_unlock(ptl);
+	return 0;
+}
+
+/* A PMD-level entry: a transparent huge page, the huge zero page, or a THP migration entry. */
+static void vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
+{
+	struct page *page;
+
+	if (!pmd_present(pmdval)) {
+		page = vmacct_pmd_nonpresent_page(pmdval);
+		if (page)
+			vmacct_account_page(w->st, page, HPAGE_PMD_NR, false);
+		return;
+	}
+	/* PFN and mixed maps have no struct page that is counted (vm_normal_page_pmd()). */
+	if (w->vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
+		return;
+	if (!pfn_valid(pmd_pfn(pmdval)))
+		return;
+	page = pmd_page(pmdval);
+	if (vmacct_folio_is_huge_zero(page_folio(page))) {
+		w->st->zero += HPAGE_PMD_SIZE;
+		return;
+	}
+	w->st->thp += HPAGE_PMD_SIZE;
+	vmacct_account_page(w->st, page, HPAGE_PMD_NR, true);
+}
+
+static bool vmacct_pmd_is_leaf(pmd_t pmdval)
+{
+	return pmd_trans_huge(pmdval) || pmd_leaf(pmdval) ||
+	       (!pmd_none(pmdval) && !pmd_present(pmdval));
+}
+
+static int vmacct_pmd_range(struct vmacct_walk *w, pud_t *pud, unsigned long addr,
+			    unsigned long end)
+{
+	unsigned long next;
+	spinlock_t *ptl;
+	pmd_t *pmd = pmd_offset(pud, addr);
+	pmd_t pmdval;
+	int ret;
+
+	do {
+		next = pmd_addr_end(addr, end);
+again:
+		pmdval = READ_ONCE(*pmd);
+		if (pmd_none(pmdval))
+			goto next;
+		if (vmacct_pmd_is_leaf(pmdval)) {
+			ptl = vmacct_pmd_lock(w->mm, pmd);
+			pmdval = READ_ONCE(*pmd);
+			if (!vmacct_pmd_is_leaf(pmdval)) {
+				spin_unlock(ptl);
+				goto again;
+			}
+			vmacct_pmd_leaf(w, pmdval);
+			spin_unlock(ptl);
+			goto next;
+		}
+		if (pmd_bad(pmdval))
+			goto next;
+		if (vmacct_pte_range(w, pmd, addr, next) == -ENOENT)
+			goto again;
+next:
+		ret = vmacct_checkpoint(w, next);
+		if (ret)
+			return ret;
+	} while (pmd++, addr = next, addr != end);
+	return 0;
+}
+
+static int vmacct_pud_range(struct vmacct_walk *w, p4d_t *p4d, unsigned long addr,
+			    unsigned long end)
+{
+	pud_t *pud = pud_offset(p4d, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		pud_t pudval = READ_ONCE(*pud);
+
+		next = pud_addr_end(addr, end);
+		/* A PUD leaf outside hugetlb is device DAX, which smaps does not count either. */
+		if (pud_none(pudval) || !pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
+			continue;
+		ret = vmacct_pmd_range(w, pud, addr, next);
+		if (ret)
+			return ret;
+	} while (pud++, addr = next, addr != end);
+	return 0;
+}
+
+static int vmacct_p4d_range(struct vmacct_walk *w, pgd_t *pgd, unsigned long addr,
+			    unsigned long end)
+{
+	p4d_t *p4d = p4d_offset(pgd, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		p4d_t p4dval = READ_ONCE(*p4d);
+
+		next = p4d_addr_end(addr, end);
+		/* Read-only: a bad entry is skipped, never cleared as the core walker would. */
+		if (p4d_none(p4dval) || p4d_bad(p4dval))
+			continue;
+		ret = vmacct_pud_range(w, p4d, addr, next);
+		if (ret)
+			return ret;
+	} while (p4d++, addr = next, addr != end);
+	return 0;
+}
+
+static int vmacct_pgd_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
+{
+	pgd_t *pgd = pgd_offset(w->mm, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		pgd_t pgdval = READ_ONCE(*pgd);
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgdval) || pgd_bad(pgdval))
+			continue;
+		ret = vmacct_p4d_range(w, pgd, addr, next);
+		if (ret)
+			return ret;
+	} while (pgd++, addr = next, addr != end);
+	return 0;
+}
+
+/*
+ * hugetlb: only the size of the huge pages mapped is reported (smaps reports them as
+ * Shared_Hugetlb/Private_Hugetlb and leaves them out of Rss; so does vmacct's resident).
+ * The entries are read, never dereferenced, so a value racing with a fault is merely stale.
+ */
+static void vmacct_hugetlb_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
+{
+	struct address_space *mapping = w->vma->vm_file->f_mapping;
+	unsigned long next;
+
+	i_mmap_lock_read(mapping);
+	for (; addr < end; addr = next) {
+		pgd_t *pgd = pgd_offset(w->mm, addr);
+		p4d_t *p4d;
+		pud_t *pud, pudval;
+		pmd_t pmdval;
+
+		next = pud_addr_end(addr, end);
+		if (pgd_none(READ_ONCE(*pgd)))
+			continue;
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_none(READ_ONCE(*p4d)))
+			continue;
+		pud = pud_offset(p4d, addr);
+		pudval = READ_ONCE(*pud);
+		if (pud_none(pudval))
+			continue;
+		if (pud_leaf(pudval)) {
+			if (pud_present(pudval))
+				w->st->hugetlb += PUD_SIZE;
+			continue;
+		}
+		next = pmd_addr_end(addr, end);
+		pmdval = READ_ONCE(*pmd_offset(pud, addr));
+		if (pmd_leaf(pmdval) && pmd_present(pmdval))
+			w->st->hugetlb += PMD_SIZE;
+	}
+	i_mmap_unlock_read(mapping);
+}
+
+static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
+{
+	vm_flags_t flags = w->vma->vm_flags;
+
+	if (is_vm_hugetlb_page(w->vma)) {
+		vmacct_hugetlb_range(w, addr, end);
+		return 0;
+	}
+	/* No struct page is ever counted in these (vm_normal_page() returns NULL). */
+	if (flags & (VM_PFNMAP | VM_IO))
+		return 0;
+	return vmacct_pgd_range(w, addr, end);
+}
+
+int vmacct_walk_vma(struct mm_struct *mm, struct vm_area_struct **vmap, struct vmacct_stats *st)
+{
+	struct vm_area_struct *vma = *vmap;
+	unsigned long start = vma->vm_start, end = vma->vm_end;
+	struct vmacct_walk w = { .mm = mm, .vma = vma, .st = st };
+	unsigned long addr = start;
+	int ret;
+
+	st->mapped += end - start;
+	for (;;) {
+		ret = vmacct_range(&w, addr, end);
+		if (ret != -EAGAIN)
+			break;
+		/*
+		 * A writer waits for mmap_lock: let it in. Afterwards the VMA may be gone or changed;
+		 * the walk continues only over the same range, else this VMA's counts stop here.
+		 */
+		addr = w.resume;
+		mmap_read_unlock(mm);
+		cond_resched();
+		if (mmap_read_lock_killable(mm)) {
+			*vmap = NULL;
+			return -EINTR;
+		}
+		vma = find_vma(mm, addr);
+		*vmap = vma;
+		if (!vma || vma->vm_start != start || vma->vm_end != end)
+			return -ESTALE;
+		w.vma = vma;
+	}
+	if (ret == -EINTR) {
+		mmap_read_unlock(mm);
+		*vmap = NULL;
+	}
+	return ret;
+}
+
+int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr = 0;
+	int ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while ((vma = find_vma(mm, addr))) {
+		addr = vma->vm_end;
+		ret = vmacct_walk_vma(mm, &vma, st);
+		if (ret == -EINTR)
+			return ret;	/* mmap_lock already dropped */
+	}
+	mmap_read_unlock(mm);
+	return 0;
+}
