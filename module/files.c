@@ -54,6 +54,17 @@ static int vmacct_read_process(struct task_struct *task, struct vmacct_stats *st
 	return ret;
 }
 
+/*
+ * Every file is read-only: a write-mode or truncating open fails with EPERM, even for root (whom the
+ * 0400 mode does not stop), before anything could change.
+ */
+static int vmacct_open_check(struct file *file)
+{
+	if ((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC))
+		return -EPERM;
+	return 0;
+}
+
 /* --- version --- */
 
 static int vmacct_version_show(struct seq_file *m, void *unused)
@@ -64,7 +75,7 @@ static int vmacct_version_show(struct seq_file *m, void *unused)
 
 static int vmacct_version_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, vmacct_version_show, NULL);
+	return vmacct_open_check(file) ?: single_open(file, vmacct_version_show, NULL);
 }
 
 const struct file_operations vmacct_version_fops = {
@@ -98,7 +109,7 @@ static int vmacct_summary_show(struct seq_file *m, void *unused)
 static int vmacct_summary_open(struct inode *inode, struct file *file)
 {
 	/* The text is made once, at the first read, so 1-byte reads see one snapshot. */
-	return single_open(file, vmacct_summary_show, inode->i_private);
+	return vmacct_open_check(file) ?: single_open(file, vmacct_summary_show, inode->i_private);
 }
 
 const struct file_operations vmacct_summary_fops = {
@@ -237,6 +248,11 @@ static int vmacct_maps_open(struct inode *inode, struct file *file)
 	struct vmacct_maps *p;
 	struct mm_struct *mm;
 
+	if (vmacct_open_check(file)) {
+		if (task)
+			put_task_struct(task);
+		return -EPERM;
+	}
 	if (!task)
 		return -ESRCH;
 	mm = get_task_mm(task);
@@ -366,7 +382,7 @@ static const struct seq_operations vmacct_all_sops = {
 
 static int vmacct_all_open(struct inode *inode, struct file *file)
 {
-	return seq_open_private(file, &vmacct_all_sops, sizeof(struct vmacct_all));
+	return vmacct_open_check(file) ?: seq_open_private(file, &vmacct_all_sops, sizeof(struct vmacct_all));
 }
 
 const struct file_operations vmacct_all_fops = {

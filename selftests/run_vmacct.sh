@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Run the vmacct selftests as one KTAP document (each program's own KTAP nested as a subtest).
+# Loads vmacct.ko if it is not loaded (next to this script, /vmacct/vmacct.ko, or modprobe) and
+# unloads it afterwards if it loaded it. Sets up what the scenarios need when it can: a page-cache
+# file system (brd + ext2), a zram swap device, a few hugetlb pages. Exit 4 = skip (kselftest).
+# POSIX sh: it runs under busybox in the test guests.
+ksft_skip=4
+here=$(cd "$(dirname "$0")" && pwd)
+D=/sys/kernel/debug/vmacct
+
+if [ "$(id -u)" != 0 ]; then
+	echo "TAP version 13"; echo "1..0 # SKIP must be root"; exit $ksft_skip
+fi
+[ -d /sys/kernel/debug/tracing ] || [ -n "$(ls /sys/kernel/debug 2>/dev/null)" ] ||
+	mount -t debugfs none /sys/kernel/debug 2>/dev/null
+loaded_here=0
+if ! grep -q '^vmacct ' /proc/modules; then
+	for ko in "$here/vmacct.ko" /vmacct/vmacct.ko; do
+		[ -f "$ko" ] && insmod "$ko" && loaded_here=1 && break
+	done
+	[ $loaded_here = 1 ] || { modprobe vmacct 2>/dev/null && loaded_here=1; }
+	if [ $loaded_here = 0 ]; then
+		echo "TAP version 13"; echo "1..0 # SKIP vmacct.ko not available"; exit $ksft_skip
+	fi
+fi
+
+# Page cache for the file scenarios: a RAM disk with ext2 (the guest root is tmpfs).
+mnt=/tmp/vmacct-selftest-fs
+if [ -z "$VMACCT_FILE_DIR" ]; then
+	mkdir -p $mnt
+	if modprobe ext4 2>/dev/null; modprobe brd rd_nr=1 rd_size=32768 2>/dev/null &&
+		mke2fs -q /dev/ram0 >/dev/null 2>&1 && mount -t ext2 /dev/ram0 $mnt 2>/dev/null; then
+		export VMACCT_FILE_DIR=$mnt
+	fi
+fi
+# Swap for MADV_PAGEOUT: zram, only if no swap is configured yet.
+swap_here=0
+if [ "$(wc -l < /proc/swaps)" -le 1 ] && modprobe zram 2>/dev/null && [ -e /sys/block/zram0 ]; then
+	echo 64M > /sys/block/zram0/disksize 2>/dev/null && mkswap /dev/zram0 >/dev/null 2>&1 &&
+		swapon /dev/zram0 2>/dev/null && swap_here=1
+fi
+# hugetlb pages for the hugetlb scenario.
+old_huge=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+[ "$old_huge" -ge 2 ] 2>/dev/null || echo 2 > /proc/sys/vm/nr_hugepages 2>/dev/null
+
+tests="vmacct_layout vmacct_crosscheck"
+echo "TAP version 13"
+echo "1..$(echo $tests | wc -w)"
+i=0 rc=0
+for t in $tests; do
+	i=$((i + 1))
+	"$here/$t" > /tmp/vmacct-$t.out 2>&1
+	r=$?
+	sed 's/^/  /' /tmp/vmacct-$t.out
+	case $r in
+	0) echo "ok $i selftests: vmacct: $t" ;;
+	4) echo "ok $i selftests: vmacct: $t # SKIP" ;;
+	*) echo "not ok $i selftests: vmacct: $t # exit=$r"; rc=1 ;;
+	esac
+done
+
+echo "$old_huge" > /proc/sys/vm/nr_hugepages 2>/dev/null
+[ $swap_here = 1 ] && swapoff /dev/zram0 2>/dev/null
+mountpoint -q $mnt 2>/dev/null && umount $mnt
+if [ $loaded_here = 1 ]; then
+	# The automounted directory expires within two seconds of its last use.
+	n=0
+	until rmmod vmacct 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -ge 20 ] && { echo "# could not unload vmacct"; rc=1; break; }
+		sleep 0.5
+	done
+fi
+exit $rc

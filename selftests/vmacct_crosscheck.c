@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Whole-machine cross-checks of vmacct against the kernel's own accounting, and the file interface's
+ * rules (existence, errors, escaping, permissions, partial reads).
+ *
+ * For every process of the guest (quiescent: the guest runs nothing but this test and its shell):
+ *   <pid> summary  == /proc/pid/smaps_rollup (Rss, Shared_*, Private_*, Pss within 1 kB, Swap)
+ *   top_*          == /proc/pid/statm
+ *   invariants     shared + private == resident == the six anon/file/shmem fields
+ *   maps/<pid>     rows sum to the summary; each row == its /proc/pid/smaps VMA
+ *   all            rows == the <pid> summaries
+ * This process itself changes as it reads (buffers), so it is checked only after a warm-up and
+ * left out of the comparisons that span two reads of different files.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "vmacct_util.h"
+
+#define NR_TESTS 11
+
+static int pids[4096], nr_pids;
+
+static void collect_pids(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	nr_pids = 0;
+	while (d && (e = readdir(d)) && nr_pids < 4096) {
+		int pid = atoi(e->d_name);
+		char path[64];
+
+		if (pid <= 0)
+			continue;
+		/* Only processes with an address space: kernel threads have an empty statm... */
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+		if (access(path, F_OK) && errno == ENOENT)
+			continue;
+		pids[nr_pids++] = pid;
+	}
+	if (d)
+		closedir(d);
+}
+
+static bool u64_near(uint64_t a, uint64_t b, uint64_t tol)
+{
+	return a > b ? a - b <= tol : b - a <= tol;
+}
+
+/* 0 = checked and equal, 1 = mismatch, -1 = process gone (not counted). */
+static int check_summary_vs_kernel(int pid)
+{
+	struct vmacct_counts c;
+	struct smaps_counts s;
+	uint64_t virt, res, shr, six;
+	const uint64_t *v = c.v;
+	int bad = 0;
+
+	if (vmacct_read_summary(pid, &c) || smaps_rollup_read(pid, &s) || statm_read(pid, &virt, &res, &shr))
+		return -1;
+	six = v[VF_ANON_SHARED] + v[VF_ANON_PRIVATE] + v[VF_FILE_SHARED] + v[VF_FILE_PRIVATE] +
+	      v[VF_SHMEM_SHARED] + v[VF_SHMEM_PRIVATE];
+	if (v[VF_RESIDENT] != s.rss || v[VF_SHARED] != s.shared || v[VF_PRIVATE] != s.private ||
+	    !u64_near(v[VF_PSS], s.pss, 1) || v[VF_SWAP] != s.swap) {
+		ksft_print_msg("pid %d (%s): vmacct rss %" PRIu64 " shared %" PRIu64 " private %" PRIu64
+			       " pss %" PRIu64 " swap %" PRIu64 "; smaps_rollup %" PRIu64 " %" PRIu64
+			       " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", pid, c.name, v[VF_RESIDENT],
+			       v[VF_SHARED], v[VF_PRIVATE], v[VF_PSS], v[VF_SWAP], s.rss, s.shared,
+			       s.private, s.pss, s.swap);
+		bad = 1;
+	}
+	if (v[VF_TOP_VIRT] != virt || v[VF_TOP_RES] != res || v[VF_TOP_SHR] != shr) {
+		ksft_print_msg("pid %d: top_* %" PRIu64 " %" PRIu64 " %" PRIu64 ", statm %" PRIu64
+			       " %" PRIu64 " %" PRIu64 "\n", pid, v[VF_TOP_VIRT], v[VF_TOP_RES],
+			       v[VF_TOP_SHR], virt, res, shr);
+		bad = 1;
+	}
+	if (v[VF_SHARED] + v[VF_PRIVATE] != v[VF_RESIDENT] || six != v[VF_RESIDENT]) {
+		ksft_print_msg("pid %d: invariants broken\n", pid);
+		bad = 1;
+	}
+	return bad;
+}
+
+static int check_rows(int pid)
+{
+	struct vmacct_counts c, *rows, sum;
+	int n, i, f, bad = 0;
+
+	if (vmacct_read_summary(pid, &c))
+		return -1;
+	n = vmacct_read_rows(pid, &rows);
+	if (n < 0)
+		return -1;
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < n; i++) {
+		struct smaps_counts s;
+
+		for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
+			sum.v[f] += rows[i].v[f];
+		if (smaps_vma_read(pid, rows[i].start, &s)) {
+			ksft_print_msg("pid %d: row %lx has no smaps VMA\n", pid, rows[i].start);
+			bad = 1;
+			continue;
+		}
+		if (rows[i].v[VF_RESIDENT] != s.rss || rows[i].v[VF_SHARED] != s.shared ||
+		    rows[i].v[VF_PRIVATE] != s.private || rows[i].v[VF_SWAP] != s.swap ||
+		    !u64_near(rows[i].v[VF_PSS], s.pss, 1)) {
+			ksft_print_msg("pid %d row %lx-%lx %s: vmacct %" PRIu64 "/%" PRIu64 "/%" PRIu64
+				       " smaps %" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n", pid,
+				       rows[i].start, rows[i].end, rows[i].name, rows[i].v[VF_RESIDENT],
+				       rows[i].v[VF_SHARED], rows[i].v[VF_PRIVATE], s.rss, s.shared,
+				       s.private);
+			bad = 1;
+		}
+	}
+	/* pss is rounded per row, so the row sum may be below the summary by up to a kB a row. */
+	for (f = VF_MAPPED; f <= VF_HUGETLB; f++) {
+		bool ok = f == VF_PSS ? sum.v[f] <= c.v[f] && c.v[f] - sum.v[f] <= (uint64_t)n :
+					sum.v[f] == c.v[f];
+
+		if (!ok) {
+			ksft_print_msg("pid %d: rows sum %s = %" PRIu64 ", summary %" PRIu64 "\n", pid,
+				       vmacct_field_names[f], sum.v[f], c.v[f]);
+			bad = 1;
+		}
+	}
+	free(rows);
+	return bad;
+}
+
+/* Run @check on every process but this one; a test fails on any mismatch, or if none was checked. */
+static void for_each_process(const char *name, int (*check)(int pid))
+{
+	int i, checked = 0, bad = 0;
+
+	for (i = 0; i < nr_pids; i++) {
+		int r;
+
+		if (pids[i] == getpid())
+			continue;
+		r = check(pids[i]);
+		if (r >= 0) {
+			checked++;
+			bad += r;
+		}
+	}
+	ksft_print_msg("%s: %d processes checked, %d mismatched\n", name, checked, bad);
+	ksft_test_result(checked > 0 && !bad, "%s\n", name);
+}
+
+static void test_all_file(void)
+{
+	struct vmacct_counts *rows, c;
+	int n, i, f, checked = 0, bad = 0;
+
+	n = vmacct_read_all(&rows);
+	if (n < 0) {
+		ksft_test_result_fail("all: %s\n", strerror(-n));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (rows[i].pid == getpid() || vmacct_read_summary(rows[i].pid, &c))
+			continue;
+		checked++;
+		for (f = 0; f < VF_NR; f++) {
+			if (rows[i].v[f] != c.v[f]) {
+				ksft_print_msg("all: pid %d %s %" PRIu64 " vs <pid> %" PRIu64 "\n",
+					       rows[i].pid, vmacct_field_names[f], rows[i].v[f], c.v[f]);
+				bad++;
+			}
+		}
+		if (strcmp(rows[i].name, c.name)) {
+			ksft_print_msg("all: pid %d comm '%s' vs '%s'\n", rows[i].pid, rows[i].name, c.name);
+			bad++;
+		}
+	}
+	free(rows);
+	ksft_test_result(checked > 0 && !bad, "all agrees with every <pid> (%d processes)\n", checked);
+}
+
+static int open_errno(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno;
+}
+
+static void test_unknown_names(void)
+{
+	static const char *const names[] = { "999999", "0", "01", "+1", "abc", "2147483648", "maps/999999" };
+	int bad = 0;
+	unsigned int i;
+	char path[128];
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), VMACCT_DIR "/%s", names[i]);
+		if (open_errno(path, O_RDONLY) != ENOENT) {
+			ksft_print_msg("%s: expected ENOENT\n", path);
+			bad++;
+		}
+	}
+	/* kthreadd (pid 2) has no address space. */
+	if (open_errno(VMACCT_DIR "/2", O_RDONLY) != ENOENT) {
+		ksft_print_msg("pid 2 (a kernel thread) should not exist here\n");
+		bad++;
+	}
+	ksft_test_result(!bad, "unknown pids, non-canonical names and kernel threads give ENOENT\n");
+}
+
+static void test_write_rejected(void)
+{
+	char path[64], *before, *after;
+	int fd, bad = 0;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/%d", getppid());
+	before = read_file(path, NULL);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "0", 1) >= 0) {
+			ksft_print_msg("write to %s succeeded\n", path);
+			bad++;
+		}
+		close(fd);
+	}
+	if (open_errno(VMACCT_DIR "/all", O_WRONLY | O_TRUNC) == 0 ||
+	    open_errno(VMACCT_DIR "/newfile", O_WRONLY | O_CREAT) == 0) {
+		ksft_print_msg("write-open, truncate or create succeeded\n");
+		bad++;
+	}
+	after = read_file(path, NULL);
+	if (!before || !after || strcmp(before, after)) {
+		ksft_print_msg("the file changed after a rejected write\n");
+		bad++;
+	}
+	free(before);
+	free(after);
+	ksft_test_result(!bad, "writes, truncation and creation are rejected and change nothing\n");
+}
+
+static void test_one_byte_reads(void)
+{
+	char path[64], buf[65536], *bulk;
+	size_t n = 0, blen;
+	int fd, bad = 0;
+
+	/* The parent shell is quiescent while this test runs. */
+	snprintf(path, sizeof(path), VMACCT_DIR "/maps/%d", getppid());
+	bulk = read_file(path, &blen);
+	fd = open(path, O_RDONLY);
+	while (fd >= 0 && n < sizeof(buf) - 1 && read(fd, buf + n, 1) == 1)
+		n++;
+	buf[n] = 0;
+	if (!bulk || blen != n || strcmp(bulk, buf))
+		bad++;
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 && read(fd, buf, 10) == 10 && bulk &&
+	    memcmp(buf, bulk, 10))
+		bad++;
+	if (fd >= 0)
+		close(fd);
+	free(bulk);
+	ksft_test_result(!bad, "1-byte reads and lseek give the same text as one read\n");
+}
+
+static void test_hostile_comm(void)
+{
+	static const char hostile[16] = "a b\n\"'\\\t\xff\xfe\x01z";
+	struct vmacct_counts c, *rows;
+	int ready[2], n, i, found = 0, bad = 0;
+	pid_t pid;
+	char b;
+
+	if (pipe(ready))
+		return ksft_test_result_fail("pipe\n");
+	pid = fork();
+	if (!pid) {
+		prctl(PR_SET_NAME, hostile);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(ready[0], &b, 1) != 1)
+		bad++;
+	if (vmacct_read_summary(pid, &c) || strcmp(c.name, "a\\040b\\012\"'\\134\\011\\377\\376\\001z")) {
+		ksft_print_msg("comm line: '%s'\n", c.name);
+		bad++;
+	}
+	/* parse_table rejects a row whose column count differs from the header's. */
+	n = vmacct_read_all(&rows);
+	if (n < 0) {
+		bad++;
+	} else {
+		for (i = 0; i < n; i++)
+			if (rows[i].pid == pid)
+				found = !strcmp(rows[i].name, c.name);
+		free(rows);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ksft_test_result(!bad && found, "a comm with spaces, newline, quotes, backslash and 0xff stays one escaped field\n");
+}
+
+static void test_not_root(void)
+{
+	pid_t pid = fork();
+	int status = -1;
+
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(open_errno(VMACCT_DIR "/all", O_RDONLY) == EACCES &&
+		      open_errno(VMACCT_DIR "/1", O_RDONLY) == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ksft_test_result(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "files are unreadable for a non-root user\n");
+}
+
+static void test_exists_at_once_and_gone(void)
+{
+	char path[64], buf[256];
+	int i, bad = 0, fd;
+	pid_t pid;
+
+	/* The entry exists from the moment the process exists: no event to wait for. */
+	for (i = 0; i < 50; i++) {
+		pid = fork();
+		if (!pid) {
+			pause();
+			_exit(0);
+		}
+		snprintf(path, sizeof(path), VMACCT_DIR "/%d", pid);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+			bad++;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		/* Opened while alive, read after it is gone: ESRCH, never stale numbers. */
+		if (fd >= 0) {
+			lseek(fd, 0, SEEK_SET);
+			if (read(fd, buf, sizeof(buf)) >= 0 || errno != ESRCH)
+				bad++;
+			close(fd);
+		}
+		if (open_errno(path, O_RDONLY) != ENOENT)
+			bad++;
+	}
+	ksft_test_result(!bad, "a new process is readable at once; a gone one gives ESRCH/ENOENT\n");
+}
+
+static void test_version(void)
+{
+	char *v = read_file(VMACCT_DIR "/version", NULL);
+
+	ksft_test_result(v && v[0] >= '0' && v[0] <= '9' && strchr(v, '\n'), "version file\n");
+	free(v);
+}
+
+int main(void)
+{
+	struct vmacct_counts warm;
+
+	ksft_print_header();
+	if (geteuid())
+		ksft_exit_skip("must be root\n");
+	if (access(VMACCT_DIR "/version", R_OK))
+		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko)\n");
+	ksft_set_plan(NR_TESTS);
+	vmacct_read_summary(getpid(), &warm);
+	collect_pids();
+
+	test_version();
+	for_each_process("<pid> summary equals smaps_rollup and statm", check_summary_vs_kernel);
+	for_each_process("maps/<pid> rows equal smaps and sum to the summary", check_rows);
+	ksft_test_result(check_summary_vs_kernel(getpid()) == 0, "this process, read twice\n");
+	test_all_file();
+	test_unknown_names();
+	test_write_rejected();
+	test_one_byte_reads();
+	test_hostile_comm();
+	test_not_root();
+	test_exists_at_once_and_gone();
+	ksft_finished();
+}

@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory-layout scenarios: each test builds one mapping whose every count is known from how it was
+ * built, finds its row in maps/<pid> by address and checks every field exactly. Nothing expected is
+ * read back from vmacct; the kernel's own smaps is consulted only to decide a SKIP (a THP or swap-out
+ * the kernel declined to do). Every scenario also prints its line of the SHR accuracy report.
+ *
+ * Sizes are chosen so the numbers are deterministic: regions that must stay 4 KiB pages are
+ * MADV_NOHUGEPAGE (Debian builds THP "always"), every counted page is touched explicitly, and the
+ * processes are stopped at a sync point while they are read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "vmacct_util.h"
+
+#define PS		4096UL
+#define NPAGES		64UL
+#define SIZE		(NPAGES * PS)
+#define SIZE_KB		KB(SIZE)
+#define HPAGE		(2UL << 20)
+#define PSS_SHIFT	12
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+/* --- expected rows --- */
+
+/* A row expectation with every count field asserted, all zero until set. */
+static struct vmacct_counts want_row(uint64_t mapped_kb)
+{
+	struct vmacct_counts w;
+	int f;
+
+	memset(&w, 0, sizeof(w));
+	for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
+		w.has[f] = true;
+	w.v[VF_MAPPED] = mapped_kb;
+	return w;
+}
+
+/* Fill resident/shared/private from the six anon/file/shmem fields (the module's invariant). */
+static void want_totals(struct vmacct_counts *w)
+{
+	w->v[VF_SHARED] = w->v[VF_ANON_SHARED] + w->v[VF_FILE_SHARED] + w->v[VF_SHMEM_SHARED];
+	w->v[VF_PRIVATE] = w->v[VF_ANON_PRIVATE] + w->v[VF_FILE_PRIVATE] + w->v[VF_SHMEM_PRIVATE];
+	w->v[VF_RESIDENT] = w->v[VF_SHARED] + w->v[VF_PRIVATE];
+}
+
+/* pss of @pages pages each mapped @mapcount times, in kB, rounded as smaps_rollup rounds. */
+static uint64_t pss_kb(uint64_t pages, uint64_t mapcount)
+{
+	return (pages * ((PS << PSS_SHIFT) / mapcount)) >> (10 + PSS_SHIFT);
+}
+
+static int check_row(const char *what, pid_t pid, void *addr, const struct vmacct_counts *want,
+		     struct vmacct_counts *got)
+{
+	int ret = vmacct_read_row(pid, (unsigned long)addr, got);
+
+	if (ret) {
+		printf("# %s: no row for %p in maps/%d: %s\n", what, addr, pid, strerror(-ret));
+		return 1;
+	}
+	return vmacct_diff(what, got, want);
+}
+
+/* --- helpers that build memory --- */
+
+static void *map_anon(size_t size, int flags, bool huge)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return p;
+}
+
+static void touch(char *p, size_t size, char val)
+{
+	size_t i;
+
+	for (i = 0; i < size; i += PS)
+		p[i] = val;
+}
+
+static void read_all(const char *p, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size; i += PS)
+		(void)*(volatile const char *)(p + i);
+}
+
+/* A 2 MiB-aligned region of 2 MiB, inside a larger reservation. */
+static char *map_aligned_hpage(void)
+{
+	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + HPAGE, p + 2 * HPAGE - (a + HPAGE));
+	madvise(a, HPAGE, MADV_HUGEPAGE);
+	return a;
+}
+
+/*
+ * A child that runs @fn, reports ready and then waits, frozen, until released: the parent reads
+ * both processes while nothing moves.
+ */
+struct child {
+	pid_t pid;
+	int go;		/* write end: closing it releases the child */
+};
+
+static struct child spawn(void (*fn)(void *), void *arg)
+{
+	int ready[2], go[2];
+	struct child c = { .pid = -1, .go = -1 };
+	char b;
+
+	if (pipe(ready) || pipe(go))
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (fn)
+			fn(arg);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		while (read(go[0], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (c.pid < 0 || read(ready[0], &b, 1) != 1)
+		c.pid = -1;
+	close(ready[0]);
+	c.go = go[1];
+	return c;
+}
+
+static void release(struct child *c)
+{
+	close(c->go);
+	if (c->pid > 0)
+		waitpid(c->pid, NULL, 0);
+}
+
+struct region {
+	char *p;
+	size_t size;
+	char val;
+};
+
+static void child_touch(void *arg)
+{
+	struct region *r = arg;
+
+	touch(r->p, r->size, r->val);
+}
+
+static void child_read(void *arg)
+{
+	struct region *r = arg;
+
+	read_all(r->p, r->size);
+}
+
+/* --- scenarios --- */
+
+TEST(anon_private_touched)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	want.v[VF_ANON_PRIVATE] = SIZE_KB;
+	want.v[VF_PSS] = SIZE_KB;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("anon private", getpid(), p, &want, &got));
+	shr_report("anon private touched", &got);
+	munmap(p, SIZE);
+}
+
+TEST(untouched_read_is_zero_page)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+
+	ASSERT_NE(NULL, p);
+	read_all(p, SIZE);
+	/* Read faults map the shared zero page: mapped, counted as zero, not resident. */
+	want.v[VF_ZERO] = SIZE_KB;
+	EXPECT_EQ(0, check_row("zero page", getpid(), p, &want, &got));
+	shr_report("anon read-only (zero page)", &got);
+	munmap(p, SIZE);
+}
+
+TEST(fork_no_writes_anon_shared)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+	struct child c;
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	c = spawn(NULL, NULL);
+	ASSERT_GT(c.pid, 0);
+	want.v[VF_ANON_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, 2);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("fork, no writes (parent)", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	release(&c);
+	munmap(p, SIZE);
+}
+
+TEST(fork_child_writes_half_cow)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+	struct region half;
+	struct child c;
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	half = (struct region){ p, SIZE / 2, 2 };
+	c = spawn(child_touch, &half);
+	ASSERT_GT(c.pid, 0);
+	/* The child's copies and the parent's originals of that half are each mapped once. */
+	want.v[VF_ANON_SHARED] = SIZE_KB / 2;
+	want.v[VF_ANON_PRIVATE] = SIZE_KB / 2;
+	want.v[VF_PSS] = pss_kb(NPAGES / 2, 2) + pss_kb(NPAGES / 2, 1);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("fork, child writes half", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	release(&c);
+	munmap(p, SIZE);
+}
+
+TEST(shared_anonymous_across_fork)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_SHARED, false);
+	struct region all;
+	struct child c;
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	/* fork() does not copy the page tables of shared mappings: the child faults them in. */
+	all = (struct region){ p, SIZE, 0 };
+	c = spawn(child_read, &all);
+	ASSERT_GT(c.pid, 0);
+	want.v[VF_SHMEM_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, 2);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("MAP_SHARED|MAP_ANONYMOUS x2", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	release(&c);
+	munmap(p, SIZE);
+}
+
+static char *map_memfd(void)
+{
+	int fd = memfd_create("vmacct-selftest", 0);
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, SIZE))
+		return NULL;
+	p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+TEST(memfd_one_process_shmem_private)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_memfd();
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	want.v[VF_SHMEM_PRIVATE] = SIZE_KB;
+	want.v[VF_PSS] = SIZE_KB;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("memfd", getpid(), p, &want, &got));
+	shr_report("memfd, one process", &got);
+	munmap(p, SIZE);
+}
+
+TEST(memfd_two_processes_shmem_shared)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_memfd();
+	struct region all;
+	struct child c;
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	all = (struct region){ p, SIZE, 0 };
+	c = spawn(child_read, &all);
+	ASSERT_GT(c.pid, 0);
+	want.v[VF_SHMEM_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, 2);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("memfd, two processes", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	release(&c);
+	munmap(p, SIZE);
+}
+
+/*
+ * Regular files need a page-cache file system: the runner mounts one and names it in
+ * VMACCT_FILE_DIR (the initramfs root is tmpfs, whose files are shmem).
+ */
+static int make_file(char *path, size_t pathlen)
+{
+	const char *dir = getenv("VMACCT_FILE_DIR");
+	char buf[PS];
+	size_t i;
+	int fd;
+
+	if (!dir)
+		return -1;
+	snprintf(path, pathlen, "%s/vmacct-selftest.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	memset(buf, 7, sizeof(buf));
+	for (i = 0; i < NPAGES; i++)
+		if (write(fd, buf, PS) != (ssize_t)PS)
+			return -1;
+	unlink(path);
+	return fd;
+}
+
+static char *map_file(int fd)
+{
+	char *p = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, SIZE, MADV_RANDOM);
+	read_all(p, SIZE);
+	return p;
+}
+
+TEST(file_one_process_file_private)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char path[256];
+	int fd = make_file(path, sizeof(path));
+	char *p;
+
+	if (fd < 0)
+		SKIP(return, "no page-cache file system (VMACCT_FILE_DIR)");
+	p = map_file(fd);
+	ASSERT_NE(NULL, p);
+	want.v[VF_FILE_PRIVATE] = SIZE_KB;
+	want.v[VF_PSS] = SIZE_KB;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("file", getpid(), p, &want, &got));
+	shr_report("file, one process", &got);
+	munmap(p, SIZE);
+	close(fd);
+}
+
+TEST(file_two_processes_file_shared)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char path[256];
+	int fd = make_file(path, sizeof(path));
+	struct region all;
+	struct child c;
+	char *p;
+
+	if (fd < 0)
+		SKIP(return, "no page-cache file system (VMACCT_FILE_DIR)");
+	p = map_file(fd);
+	ASSERT_NE(NULL, p);
+	all = (struct region){ p, SIZE, 0 };
+	c = spawn(child_read, &all);
+	ASSERT_GT(c.pid, 0);
+	want.v[VF_FILE_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, 2);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("file, two processes", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	release(&c);
+	munmap(p, SIZE);
+	close(fd);
+}
+
+TEST(file_mapped_twice_in_one_process)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char path[256];
+	int fd = make_file(path, sizeof(path));
+	char *p, *q;
+
+	if (fd < 0)
+		SKIP(return, "no page-cache file system (VMACCT_FILE_DIR)");
+	p = map_file(fd);
+	q = map_file(fd);
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, q);
+	/*
+	 * Each page is mapped twice (mapcount 2), by the same process. smaps counts that as shared
+	 * and so does vmacct: "shared" means mapped more than once, not "by another process".
+	 */
+	want.v[VF_FILE_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, 2);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("first mapping", getpid(), p, &want, &got));
+	shr_report("file mapped twice, 1 process", &got);
+	EXPECT_EQ(0, check_row("second mapping", getpid(), q, &want, &got));
+	munmap(p, SIZE);
+	munmap(q, SIZE);
+	close(fd);
+}
+
+TEST(madv_dontneed_half)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	ASSERT_EQ(0, madvise(p + SIZE / 2, SIZE / 2, MADV_DONTNEED));
+	want.v[VF_ANON_PRIVATE] = SIZE_KB / 2;
+	want.v[VF_PSS] = SIZE_KB / 2;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("dontneed", getpid(), p, &want, &got));
+	shr_report("MADV_DONTNEED half", &got);
+	munmap(p, SIZE);
+}
+
+TEST(mlock_populates)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+
+	ASSERT_NE(NULL, p);
+	if (mlock(p, SIZE))
+		SKIP(return, "mlock: %s", strerror(errno));
+	want.v[VF_ANON_PRIVATE] = SIZE_KB;
+	want.v[VF_PSS] = SIZE_KB;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("mlock", getpid(), p, &want, &got));
+	munlock(p, SIZE);
+	munmap(p, SIZE);
+}
+
+TEST(mremap_move_and_grow)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false), *dest, *moved, *grown;
+
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 1);
+	dest = mmap(NULL, 4 * SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, dest);
+	moved = mremap(p, SIZE, SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+	ASSERT_EQ(dest, moved);
+	want.v[VF_ANON_PRIVATE] = SIZE_KB;
+	want.v[VF_PSS] = SIZE_KB;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("moved", getpid(), moved, &want, &got));
+	/* Nothing is left where it was. */
+	EXPECT_EQ(0, vmacct_read_row(getpid(), (unsigned long)p, &got) == 0 &&
+		  got.start == (unsigned long)p);
+
+	grown = mremap(moved, SIZE, 2 * SIZE, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, grown);
+	want.v[VF_MAPPED] = 2 * SIZE_KB;
+	EXPECT_EQ(0, check_row("grown", getpid(), grown, &want, &got));
+	shr_report("mremap move + grow", &got);
+	munmap(grown, 2 * SIZE);
+	munmap(dest, 4 * SIZE);
+}
+
+TEST(one_tib_prot_none_reservation)
+{
+	const uint64_t tib = 1ULL << 40;
+	struct vmacct_counts before, after, want = want_row(KB(tib)), got;
+	char *p;
+
+	/* Warm up the allocator so that reading the files does not itself change the layout. */
+	ASSERT_EQ(0, vmacct_read_summary(getpid(), &before));
+	ASSERT_EQ(0, vmacct_read_summary(getpid(), &before));
+	p = mmap(NULL, tib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, vmacct_read_summary(getpid(), &after));
+	EXPECT_EQ(0, check_row("1 TiB PROT_NONE", getpid(), p, &want, &got));
+	EXPECT_EQ(KB(tib), after.v[VF_MAPPED] - before.v[VF_MAPPED]);
+	EXPECT_EQ(KB(tib), after.v[VF_TOP_VIRT] - before.v[VF_TOP_VIRT]);
+	EXPECT_EQ(before.v[VF_RESIDENT], after.v[VF_RESIDENT]);
+	EXPECT_EQ(before.v[VF_SHARED], after.v[VF_SHARED]);
+	EXPECT_EQ(before.v[VF_PRIVATE], after.v[VF_PRIVATE]);
+	munmap(p, tib);
+}
+
+static void child_fork_grandchild(void *arg)
+{
+	struct child *gc = arg;
+
+	/* The grandchild's pid reaches the test through this shared page. */
+	*gc = spawn(NULL, NULL);
+}
+
+TEST(three_generations_share_one_region)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p = map_anon(SIZE, MAP_PRIVATE, false);
+	struct child *gc = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct child c;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(MAP_FAILED, gc);
+	touch(p, SIZE, 1);
+	c = spawn(child_fork_grandchild, gc);
+	ASSERT_GT(c.pid, 0);
+	ASSERT_GT(gc->pid, 0);
+	want.v[VF_ANON_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, 3);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("three generations of forks", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	EXPECT_EQ(0, check_row("grandchild", gc->pid, p, &want, &got));
+	release(&c);	/* the child's exit closes the grandchild's pipe too */
+	munmap(p, SIZE);
+	munmap(gc, PS);
+}
+
+static bool thp_enabled(void)
+{
+	char *s = read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
+	bool on = s && !strstr(s, "[never]");
+
+	free(s);
+	return on;
+}
+
+/* Did the kernel give this region a PMD-mapped THP? (its own smaps says so) */
+static bool got_thp(void *p)
+{
+	struct smaps_counts s;
+
+	return !smaps_vma_read(getpid(), (unsigned long)p, &s) && s.anon_huge == KB(HPAGE);
+}
+
+TEST(thp_alone)
+{
+	struct vmacct_counts want = want_row(KB(HPAGE)), got;
+	char *p;
+
+	if (!thp_enabled())
+		SKIP(return, "transparent hugepages are disabled");
+	p = map_aligned_hpage();
+	ASSERT_NE(NULL, p);
+	touch(p, HPAGE, 1);
+	if (!got_thp(p))
+		SKIP(munmap(p, HPAGE); return, "the kernel did not allocate a THP here");
+	want.v[VF_ANON_PRIVATE] = KB(HPAGE);
+	want.v[VF_PSS] = KB(HPAGE);
+	want.v[VF_THP] = KB(HPAGE);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("thp", getpid(), p, &want, &got));
+	shr_report("THP, one process", &got);
+	munmap(p, HPAGE);
+}
+
+TEST(thp_shared_across_fork)
+{
+	struct vmacct_counts want = want_row(KB(HPAGE)), got;
+	struct child c;
+	char *p;
+
+	if (!thp_enabled())
+		SKIP(return, "transparent hugepages are disabled");
+	p = map_aligned_hpage();
+	ASSERT_NE(NULL, p);
+	touch(p, HPAGE, 1);
+	if (!got_thp(p))
+		SKIP(munmap(p, HPAGE); return, "the kernel did not allocate a THP here");
+	c = spawn(NULL, NULL);
+	ASSERT_GT(c.pid, 0);
+	/* fork() shares the PMD mapping: every page of the folio is mapped twice. */
+	want.v[VF_ANON_SHARED] = KB(HPAGE);
+	want.v[VF_PSS] = pss_kb(HPAGE / PS, 2);
+	want.v[VF_THP] = KB(HPAGE);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
+	shr_report("THP shared across fork", &got);
+	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
+	release(&c);
+	munmap(p, HPAGE);
+}
+
+TEST(hugetlb_pages)
+{
+	struct vmacct_counts want = want_row(KB(HPAGE)), got;
+	char *p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+	if (p == MAP_FAILED)
+		SKIP(return, "no hugetlb pages (vm.nr_hugepages): %s", strerror(errno));
+	touch(p, HPAGE, 1);
+	/* hugetlb pages are reported apart: smaps leaves them out of Rss too. */
+	want.v[VF_HUGETLB] = KB(HPAGE);
+	EXPECT_EQ(0, check_row("hugetlb", getpid(), p, &want, &got));
+	shr_report("hugetlb", &got);
+	munmap(p, HPAGE);
+}
+
+static bool swap_active(void)
+{
+	char *s = read_file("/proc/swaps", NULL);
+	bool on = s && strchr(s, '\n') && strchr(s, '\n')[1];
+
+	free(s);
+	return on;
+}
+
+TEST(madv_pageout_to_swap_and_back)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	struct smaps_counts s;
+	char *p;
+	int tries;
+
+	if (!swap_active())
+		SKIP(return, "no swap device");
+	p = map_anon(SIZE, MAP_PRIVATE, false);
+	ASSERT_NE(NULL, p);
+	touch(p, SIZE, 3);
+	for (tries = 0; tries < 10; tries++) {
+		if (madvise(p, SIZE, MADV_PAGEOUT))
+			SKIP(munmap(p, SIZE); return, "MADV_PAGEOUT: %s", strerror(errno));
+		if (!smaps_vma_read(getpid(), (unsigned long)p, &s) && s.swap == SIZE_KB)
+			break;
+		usleep(100000);
+	}
+	if (tries == 10)
+		SKIP(munmap(p, SIZE); return, "the kernel swapped out %llu of %lu kB",
+		     (unsigned long long)s.swap, SIZE_KB);
+	want.v[VF_SWAP] = SIZE_KB;
+	EXPECT_EQ(0, check_row("swapped out", getpid(), p, &want, &got));
+	shr_report("MADV_PAGEOUT (swapped out)", &got);
+
+	read_all(p, SIZE);
+	want.v[VF_SWAP] = 0;
+	want.v[VF_ANON_PRIVATE] = SIZE_KB;
+	want.v[VF_PSS] = SIZE_KB;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("swapped in", getpid(), p, &want, &got));
+	munmap(p, SIZE);
+}
+
+TEST_HARNESS_MAIN

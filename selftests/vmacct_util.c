@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Readers for the vmacct debugfs files and for the kernel's own smaps, smaps_rollup and statm.
+ * Columns of maps/<pid> and `all` are found by their names in the header line, so tests keep working
+ * when fields are appended.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmacct_util.h"
+
+const char *const vmacct_field_names[VF_NR] = {
+	"mapped", "resident", "shared", "private", "pss",
+	"anon_shared", "anon_private", "file_shared", "file_private",
+	"shmem_shared", "shmem_private", "swap", "zero", "thp", "hugetlb",
+	"top_virt", "top_res", "top_shr",
+};
+
+char *read_file(const char *path, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0 || !buf) {
+		int e = errno;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return NULL;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger)
+				break;
+			buf = bigger;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static int field_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VF_NR; i++)
+		if (!strcmp(name, vmacct_field_names[i]))
+			return i;
+	return -1;
+}
+
+int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
+{
+	const char *line = text;
+
+	memset(c, 0, sizeof(*c));
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		char key[64];
+		unsigned long long v;
+		int i;
+
+		if (sscanf(line, "pid: %d", &c->pid) == 1) {
+			/* nothing more */
+		} else if (!strncmp(line, "comm: ", 6)) {
+			size_t n = (eol ? (size_t)(eol - line) : strlen(line)) - 6;
+
+			if (n >= sizeof(c->name))
+				n = sizeof(c->name) - 1;
+			memcpy(c->name, line + 6, n);
+			c->name[n] = 0;
+		} else if (sscanf(line, "%63[a-z_]: %llu kB", key, &v) == 2) {
+			i = field_index(key);
+			if (i >= 0) {
+				c->v[i] = v;
+				c->has[i] = true;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	return c->pid ? 0 : -EINVAL;
+}
+
+int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
+{
+	char path[64];
+	char *text;
+	int ret;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/%d", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	ret = vmacct_parse_summary(text, c);
+	free(text);
+	return ret;
+}
+
+/*
+ * Parse a table (maps/<pid> or all): a "# col col ..." header, then rows. Column "start-end" gives
+ * start/end, "pid" the pid, "path"/"comm" the name, the others are counts.
+ */
+static int parse_table(char *text, struct vmacct_counts **rows)
+{
+	int col_of[64], ncols = 0, nrows = 0, cap = 64;
+	char *save, *line, *tok;
+	struct vmacct_counts *out;
+
+	line = strtok_r(text, "\n", &save);
+	if (!line || line[0] != '#')
+		return -EPROTO;
+	for (tok = strtok(line + 1, " "); tok && ncols < 64; tok = strtok(NULL, " ")) {
+		if (!strcmp(tok, "start-end"))
+			col_of[ncols++] = -2;
+		else if (!strcmp(tok, "pid"))
+			col_of[ncols++] = -3;
+		else if (!strcmp(tok, "path") || !strcmp(tok, "comm"))
+			col_of[ncols++] = -4;
+		else
+			col_of[ncols++] = field_index(tok);	/* -1: ignored (perms, offset, new) */
+	}
+	out = calloc(cap, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		struct vmacct_counts *c;
+		char *s2;
+		int i = 0;
+
+		if (nrows == cap) {
+			struct vmacct_counts *bigger = realloc(out, 2 * cap * sizeof(*out));
+
+			if (!bigger) {
+				free(out);
+				return -ENOMEM;
+			}
+			memset(bigger + cap, 0, cap * sizeof(*out));
+			out = bigger;
+			cap *= 2;
+		}
+		c = &out[nrows++];
+		for (tok = strtok_r(line, " ", &s2); tok && i < ncols; tok = strtok_r(NULL, " ", &s2), i++) {
+			int f = col_of[i];
+
+			if (f == -2) {
+				sscanf(tok, "%lx-%lx", &c->start, &c->end);
+			} else if (f == -3) {
+				c->pid = atoi(tok);
+			} else if (f == -4) {
+				snprintf(c->name, sizeof(c->name), "%s", tok);
+			} else if (f >= 0) {
+				c->v[f] = strtoull(tok, NULL, 10);
+				c->has[f] = true;
+			}
+		}
+		if (i != ncols || tok) {
+			free(out);
+			return -EPROTO;	/* a row with more or fewer columns than the header */
+		}
+	}
+	*rows = out;
+	return nrows;
+}
+
+int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows)
+{
+	char path[64];
+	char *text;
+	int n;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/maps/%d", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	n = parse_table(text, rows);
+	free(text);
+	return n;
+}
+
+int vmacct_read_row(pid_t pid, unsigned long addr, struct vmacct_counts *c)
+{
+	struct vmacct_counts *rows;
+	int n = vmacct_read_rows(pid, &rows), i, ret = -ENOENT;
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (rows[i].start <= addr && addr < rows[i].end) {
+			*c = rows[i];
+			ret = 0;
+			break;
+		}
+	}
+	free(rows);
+	return ret;
+}
+
+int vmacct_read_all(struct vmacct_counts **rows)
+{
+	char *text = read_file(VMACCT_DIR "/all", NULL);
+	int n;
+
+	if (!text)
+		return -errno;
+	n = parse_table(text, rows);
+	free(text);
+	return n;
+}
+
+static void smaps_add_line(struct smaps_counts *s, const char *line)
+{
+	unsigned long long v;
+	char key[64];
+
+	if (sscanf(line, "%63[A-Za-z_]: %llu kB", key, &v) != 2)
+		return;
+	if (!strcmp(key, "Rss"))
+		s->rss = v;
+	else if (!strcmp(key, "Pss"))
+		s->pss = v;
+	else if (!strcmp(key, "Shared_Clean") || !strcmp(key, "Shared_Dirty"))
+		s->shared += v;
+	else if (!strcmp(key, "Private_Clean") || !strcmp(key, "Private_Dirty"))
+		s->private += v;
+	else if (!strcmp(key, "Swap"))
+		s->swap = v;
+	else if (!strcmp(key, "AnonHugePages"))
+		s->anon_huge = v;
+	else if (!strcmp(key, "Shared_Hugetlb") || !strcmp(key, "Private_Hugetlb"))
+		s->hugetlb += v;
+}
+
+int smaps_rollup_read(pid_t pid, struct smaps_counts *s)
+{
+	char path[64], *text, *line, *save;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	memset(s, 0, sizeof(*s));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		smaps_add_line(s, line);
+	free(text);
+	return 0;
+}
+
+int smaps_vma_read(pid_t pid, unsigned long start, struct smaps_counts *s)
+{
+	char path[64], *text, *line, *save;
+	int in = 0, found = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	memset(s, 0, sizeof(*s));
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a == start;
+			if (in)
+				found = 0;
+			continue;
+		}
+		if (in)
+			smaps_add_line(s, line);
+	}
+	free(text);
+	return found;
+}
+
+int statm_read(pid_t pid, uint64_t *virt, uint64_t *res, uint64_t *shr)
+{
+	char path[64];
+	unsigned long long v, r, s;
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu %llu %llu", &v, &r, &s);
+	fclose(f);
+	if (n != 3)
+		return -EPROTO;
+	*virt = v * page_kb;
+	*res = r * page_kb;
+	*shr = s * page_kb;
+	return 0;
+}
+
+int vmacct_diff(const char *what, const struct vmacct_counts *got, const struct vmacct_counts *want)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < VF_NR; i++) {
+		if (!want->has[i])
+			continue;
+		if (!got->has[i]) {
+			printf("# %s: field %s missing\n", what, vmacct_field_names[i]);
+			bad++;
+		} else if (got->v[i] != want->v[i]) {
+			printf("# %s: %s is %" PRIu64 " kB, expected %" PRIu64 " kB\n", what,
+			       vmacct_field_names[i], got->v[i], want->v[i]);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+void shr_report(const char *scenario, const struct vmacct_counts *c)
+{
+	const uint64_t *v = c->v;
+	int64_t top = v[VF_FILE_SHARED] + v[VF_FILE_PRIVATE] + v[VF_SHMEM_SHARED] + v[VF_SHMEM_PRIVATE];
+	int64_t exact = v[VF_ANON_SHARED] + v[VF_FILE_SHARED] + v[VF_SHMEM_SHARED];
+
+	printf("# SHR-REPORT %-28s top_shr=%6" PRId64 " kB exact_shared=%6" PRId64
+	       " kB error=%+7" PRId64 " kB (file_private %" PRIu64 " + shmem_private %" PRIu64
+	       " - anon_shared %" PRIu64 ")\n", scenario, top, exact, top - exact,
+	       v[VF_FILE_PRIVATE], v[VF_SHMEM_PRIVATE], v[VF_ANON_SHARED]);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers every vmacct selftest shares (in the spirit of selftests/mm/vm_util.h): reading the
+ * vmacct debugfs files and the kernel's own smaps/smaps_rollup/statm into plain structs.
+ */
+#ifndef VMACCT_UTIL_H
+#define VMACCT_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define VMACCT_DIR "/sys/kernel/debug/vmacct"
+#define KB(bytes) ((uint64_t)(bytes) >> 10)
+
+/* The counts of a maps/<pid> row or a <pid> summary, in kB, named as in the debugfs files. */
+enum vmacct_field {
+	VF_MAPPED, VF_RESIDENT, VF_SHARED, VF_PRIVATE, VF_PSS,
+	VF_ANON_SHARED, VF_ANON_PRIVATE, VF_FILE_SHARED, VF_FILE_PRIVATE,
+	VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP, VF_HUGETLB,
+	VF_TOP_VIRT, VF_TOP_RES, VF_TOP_SHR,
+	VF_NR
+};
+
+extern const char *const vmacct_field_names[VF_NR];
+
+struct vmacct_counts {
+	uint64_t v[VF_NR];
+	bool has[VF_NR];		/* field present in what was parsed */
+	unsigned long start, end;	/* maps rows */
+	int pid;			/* summaries */
+	char name[256];			/* comm or path, as printed (escaped) */
+};
+
+/* The kernel's view: smaps_rollup (or one smaps VMA) and statm, in kB. */
+struct smaps_counts {
+	uint64_t rss, pss, shared, private, swap, anon_huge, hugetlb;
+};
+
+/* 0 on success, -errno on failure (ENOENT for an unknown pid). */
+int vmacct_read_summary(pid_t pid, struct vmacct_counts *c);
+/* The maps/<pid> row that contains @addr. */
+int vmacct_read_row(pid_t pid, unsigned long addr, struct vmacct_counts *c);
+/* All rows of maps/<pid>; returns their number or -errno. *rows is malloc()ed. */
+int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows);
+/* All rows of the `all` file; returns their number or -errno. */
+int vmacct_read_all(struct vmacct_counts **rows);
+/* Parse a `<pid>` file's text (for tests that read it in unusual ways). */
+int vmacct_parse_summary(const char *text, struct vmacct_counts *c);
+
+int smaps_rollup_read(pid_t pid, struct smaps_counts *s);
+/* One VMA of /proc/pid/smaps, the one that starts at @start. */
+int smaps_vma_read(pid_t pid, unsigned long start, struct smaps_counts *s);
+/* statm size, resident, shared, converted to kB. */
+int statm_read(pid_t pid, uint64_t *virt, uint64_t *res, uint64_t *shr);
+
+/* Read a whole file into a malloc()ed NUL-terminated buffer; NULL with errno set on failure. */
+char *read_file(const char *path, size_t *len);
+
+/*
+ * Compare every field of @got with @want and print a KTAP diagnostic for each difference.
+ * Returns the number of differences.
+ */
+int vmacct_diff(const char *what, const struct vmacct_counts *got, const struct vmacct_counts *want);
+
+/* The SHR accuracy line of the report (the check script collects "# SHR-REPORT " lines). */
+void shr_report(const char *scenario, const struct vmacct_counts *summary);
+
+#endif /* VMACCT_UTIL_H */
