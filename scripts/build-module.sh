@@ -10,6 +10,7 @@ k=${1:?usage: build-module.sh KERNEL [make args]}
 shift
 root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
 rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
+kbuild=$("$VMACCT_TOP/scripts/provision.sh" kbuild-dir "$k")
 out="$VMACCT_BUILD/$k"
 mkdir -p "$out" "$root/tmp"
 # A copy, not a bind mount: the root stays self-contained and a failed build leaves nothing mounted.
@@ -19,7 +20,7 @@ srcin=/tmp/${src##*/}
 trap 'rm -rf "$src"' EXIT
 cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/module" "$src/"
 if "$VMACCT_TOP/scripts/provision.sh" in-root "$k" \
-	make -C "/usr/src/linux-headers-$rel" M="$srcin" "$@" modules >"$out/build.log" 2>&1; then
+	make -C "$kbuild" M="$srcin" "$@" modules >"$out/build.log" 2>&1; then
 	cp "$src/module/vmacct.ko" "$out/vmacct.ko"
 else
 	tail -n 30 "$out/build.log" >&2

@@ -23,21 +23,39 @@ check() { # check name command...
 }
 version_is() { [ "$(cat $D/version)" = "$EXPECTED_VERSION" ]; }
 write_rejected() { ! sh -c "echo 1 > $D/version" 2>/dev/null; }
-reload() { rmmod vmacct && [ ! -e $D/version ] && insmod /vmacct/vmacct.ko && version_is; }
+# The automounted directory pins the module until it has been idle for two expiry periods (~2 s).
+unload() {
+	i=0
+	until rmmod vmacct 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || { rmmod vmacct; return 1; }
+		sleep 0.5
+	done
+}
+reload() { unload && [ ! -e $D/version ] && insmod /vmacct/vmacct.ko && version_is; }
 dkms_module() {
-	rmmod vmacct && insmod /vmacct/vmacct-dkms.ko && version_is && rmmod vmacct &&
+	unload && insmod /vmacct/vmacct-dkms.ko && version_is && unload &&
 		insmod /vmacct/vmacct.ko && version_is
+}
+# An open file keeps the module: rmmod must refuse (EBUSY), not crash, and work once it is closed.
+busy_while_open() {
+	exec 3<$D/version
+	if rmmod vmacct 2>/dev/null; then exec 3<&-; return 1; fi
+	cat <&3 >/dev/null
+	exec 3<&-
+	unload && insmod /vmacct/vmacct.ko && version_is
 }
 
 echo "TAP version 13"
 echo "1..2"
 echo "  TAP version 13"
-if [ -f /vmacct/vmacct-dkms.ko ]; then echo "  1..6"; else echo "  1..5"; fi
+if [ -f /vmacct/vmacct-dkms.ko ]; then echo "  1..7"; else echo "  1..6"; fi
 check "module loaded" grep -q '^vmacct ' /proc/modules
 check "version file reads $EXPECTED_VERSION" version_is
 check "version file is root-only (0400)" sh -c "[ \"\$(stat -c %a $D/version)\" = 400 ]"
 check "write to version is rejected" write_rejected
 check "rmmod and insmod again" reload
+check "rmmod refuses while a file is open, works after close" busy_while_open
 [ -f /vmacct/vmacct-dkms.ko ] && check "module built by dkms loads and works" dkms_module
 if [ $failed = 0 ]; then echo "ok 1 vmacct: module basics"; else echo "not ok 1 vmacct: module basics"; fi
 

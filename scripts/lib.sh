@@ -9,6 +9,8 @@ VMACCT_BUILD=${VMACCT_BUILD:-$VMACCT_TOP/build}
 # The matrix: kernel series -> Debian release that ships it.
 VMACCT_ALL_KERNELS="6.1 6.12 7.2"
 VMACCT_DEFAULT_KERNEL=6.12
+# The debug kernel (KASAN, lockdep, DEBUG_VM) is built from the source of this series.
+VMACCT_DEBUG_SERIES=7.2
 
 die() { printf 'vmacct: error: %s\n' "$*" >&2; exit 1; }
 note() { printf 'vmacct: %s\n' "$*" >&2; }
@@ -18,7 +20,8 @@ release_of() {
 	6.1) echo bookworm ;;
 	6.12) echo trixie ;;
 	7.2) echo sid ;;
-	*) die "unknown kernel '$1' (known: $VMACCT_ALL_KERNELS)" ;;
+	debug) echo sid ;;	# the debug kernel is built from sid's linux-source, with sid's gcc
+	*) die "unknown kernel '$1' (known: $VMACCT_ALL_KERNELS debug)" ;;
 	esac
 }
 

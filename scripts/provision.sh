@@ -11,7 +11,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 root_dir() { echo "$VMACCT_CACHE/roots/$(release_of "$1")"; }
-kern_dir() { echo "$VMACCT_CACHE/kernels/$1"; }
+kern_dir() {
+	if [ "$1" = debug ]; then
+		"$VMACCT_TOP/scripts/debug-kernel.sh"
+	else
+		echo "$VMACCT_CACHE/kernels/$1"
+	fi
+}
 
 # Run a command inside a build root with /proc mounted (objtool reads it) in a private mount namespace,
 # so nothing stays mounted if the command dies.
@@ -104,13 +110,27 @@ ensure() {
 	local k
 	for k in "$@"; do
 		make_root "$k"
-		fetch_kernel "$k"
+		if [ "$k" = debug ]; then
+			kern_dir debug >/dev/null
+		else
+			fetch_kernel "$k"
+		fi
 	done
+}
+
+# The kernel build directory, as seen inside the build root.
+kbuild_dir() {
+	if [ "$1" = debug ]; then
+		cat "$(kern_dir debug)/build"
+	else
+		echo "/usr/src/linux-headers-$(cat "$(kern_dir "$1")/release")"
+	fi
 }
 
 refresh() {
 	local k root cur new
 	for k in "$@"; do
+		[ "$k" = debug ] && continue	# rebuilt when its source (sid's linux-source) changes
 		root=$(root_dir "$k")
 		if [ ! -f "$root/.vmacct-ok" ]; then
 			ensure "$k"
@@ -135,6 +155,7 @@ case "$cmd" in
 ensure) ensure "$@" ;;
 refresh) refresh "$@" ;;
 version) cat "$(kern_dir "$1")/release" ;;
+kbuild-dir) kbuild_dir "$1" ;;
 root) root_dir "$1" ;;
 kernel-dir) kern_dir "$1" ;;
 in-root) k=$1; shift; in_root "$(root_dir "$k")" "$@" ;;

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the debug kernel of the matrix (KASAN, lockdep, DEBUG_VM, ...) from Debian's linux-source of the
+# newest series, inside that release's build root, and cache it keyed by source version and config.
+#   debug-kernel.sh    -> prints the kernel's cache directory (vmlinuz, release, config)
+# Its object tree stays inside the build root (/opt/vmacct-debug-KEY, named in the file "build"), where
+# scripts/build-module.sh debug builds the module against it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=$VMACCT_DEBUG_SERIES
+root=$("$VMACCT_TOP/scripts/provision.sh" root "$series")
+src=$("$VMACCT_TOP/scripts/kernel-source.sh" "$series")
+frag="$VMACCT_TOP/scripts/debug-kernel/vmacct-debug.config"
+key=$( (basename "$src"; sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile"; cat "$frag") |
+	sha256sum | cut -c1-12)
+dest="$VMACCT_CACHE/kernels/debug-$key"
+if [ ! -f "$dest/vmlinuz" ]; then
+	need_root "building the debug kernel"
+	# The kernel build needs more than a module build: flex, bison, openssl headers.
+	if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$series" sh -c 'command -v flex && command -v bison && command -v xz' >/dev/null; then
+		"$VMACCT_TOP/scripts/provision.sh" in-root "$series" env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q flex bison libssl-dev libelf-dev bc python3 rsync xz-utils >/dev/null ||
+			die "cannot install the kernel build dependencies in the $series build root"
+	fi
+	rm -rf "$dest"
+	# An interrupted build resumes (make is incremental) as long as the source and config are the same.
+	[ "$(cat "$root/tmp/vmacct-debug/key" 2>/dev/null)" = "$key" ] || rm -rf "$root/tmp/vmacct-debug"
+	mkdir -p "$root/tmp/vmacct-debug"
+	note "building the debug kernel $(basename "$src") [$key] (10-15 minutes on 2 cores)"
+	[ -d "$root/tmp/vmacct-debug/src" ] || cp -a "$src" "$root/tmp/vmacct-debug/src"
+	echo "$key" >"$root/tmp/vmacct-debug/key"
+	cp "$frag" "$root/tmp/vmacct-debug/vmacct-debug.config"
+	log="$VMACCT_CACHE/debug-kernel-$key.log"
+	if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$series" sh -c '
+		set -e
+		cd /tmp/vmacct-debug/src
+		if ! [ -f .config ]; then
+			make -s tinyconfig
+			scripts/kconfig/merge_config.sh -m .config ../vmacct-debug.config >/dev/null
+			make -s olddefconfig
+		fi
+		make -s -j"$(nproc)" LOCALVERSION=-vmacct-debug bzImage modules
+		make -s LOCALVERSION=-vmacct-debug kernelrelease > ../release
+	' >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "the debug kernel failed to build; log: $log"
+	fi
+	mkdir -p "$dest.tmp"
+	cp "$root/tmp/vmacct-debug/src/arch/x86/boot/bzImage" "$dest.tmp/vmlinuz"
+	cp "$root/tmp/vmacct-debug/release" "$dest.tmp/release"
+	cp "$root/tmp/vmacct-debug/src/.config" "$dest.tmp/config"
+	# Keep only what an out-of-tree module build needs from the object tree.
+	rm -rf "$root/opt/vmacct-debug-$key"
+	mkdir -p "$root/opt"
+	mv "$root/tmp/vmacct-debug/src" "$root/opt/vmacct-debug-$key"
+	find "$root/opt/vmacct-debug-$key" -name '*.o' ! -path '*/scripts/*' ! -path '*/tools/*' -delete
+	echo "/opt/vmacct-debug-$key" >"$dest.tmp/build"
+	rm -rf "$root/tmp/vmacct-debug" "$dest"
+	mv "$dest.tmp" "$dest"
+fi
+echo "$dest"
