@@ -101,10 +101,12 @@ chmod +x "$stage/init"
 trap 'rm -rf "$stage" "$stage.cpio.gz"' EXIT
 
 mkdir -p "$(dirname "$log")"
+# thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
+# a random "Oops: int3" at boot); one TCG thread for both vCPUs is slower but exact.
 # panic=-1 + -no-reboot: a panic ends QEMU at once instead of hanging until the timeout.
 # Soft lockups and hung tasks are reported quickly so the log scan sees them.
 set +e
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kd/vmlinuz" -initrd "$stage.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \

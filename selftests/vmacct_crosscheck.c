@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,104 @@
 #define NR_TESTS 11
 
 static int pids[4096], nr_pids;
+
+/*
+ * A small zoo of processes with every kind of memory, so that the whole-machine checks cover more
+ * than init and a shell: anonymous memory shared copy-on-write and half rewritten, a memfd and a
+ * shared anonymous mapping, a THP region, a page-cache file. Each reports its pid and waits.
+ */
+#define ZOO_SIZE (4UL << 20)
+static int zoo_pipe[2];
+static pid_t zoo[8];
+static int nr_zoo;
+
+static void zoo_ready_and_wait(void)
+{
+	pid_t me = getpid();
+
+	if (write(zoo_pipe[1], &me, sizeof(me)) != sizeof(me))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static char *zoo_map(int flags, int fd, int advice)
+{
+	char *p = mmap(NULL, ZOO_SIZE, PROT_READ | PROT_WRITE, flags, fd, 0);
+
+	if (p == MAP_FAILED)
+		_exit(1);
+	madvise(p, ZOO_SIZE, advice);
+	memset(p, 0x5a, ZOO_SIZE);
+	return p;
+}
+
+static void spawn_zoo(void)
+{
+	const char *dir = getenv("VMACCT_FILE_DIR");
+	int expect = 0;
+	pid_t pid;
+
+	if (pipe(zoo_pipe))
+		return;
+	/* copy-on-write: a parent and a child that rewrote half */
+	if (!(pid = fork())) {
+		char *p = zoo_map(MAP_PRIVATE | MAP_ANONYMOUS, -1, MADV_NOHUGEPAGE);
+
+		if (!fork())
+			memset(p, 1, ZOO_SIZE / 2);
+		zoo_ready_and_wait();
+	}
+	expect += 2;
+	/* shmem: a memfd and a shared anonymous mapping, both also mapped by a child */
+	if (!(pid = fork())) {
+		int fd = memfd_create("zoo", 0);
+
+		if (fd < 0 || ftruncate(fd, ZOO_SIZE))
+			_exit(1);
+		zoo_map(MAP_SHARED, fd, MADV_NORMAL);
+		zoo_map(MAP_SHARED | MAP_ANONYMOUS, -1, MADV_NORMAL);
+		fork();
+		zoo_ready_and_wait();
+	}
+	expect += 2;
+	/* THP */
+	if (!(pid = fork())) {
+		zoo_map(MAP_PRIVATE | MAP_ANONYMOUS, -1, MADV_HUGEPAGE);
+		zoo_ready_and_wait();
+	}
+	expect++;
+	/* page cache */
+	if (dir && !(pid = fork())) {
+		char path[256];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/zoo.XXXXXX", dir);
+		fd = mkstemp(path);
+		if (fd < 0 || ftruncate(fd, ZOO_SIZE))
+			_exit(1);
+		unlink(path);
+		zoo_map(MAP_SHARED, fd, MADV_RANDOM);
+		zoo_map(MAP_PRIVATE, fd, MADV_RANDOM);
+		zoo_ready_and_wait();
+	}
+	if (dir)
+		expect++;
+	while (nr_zoo < expect && read(zoo_pipe[0], &zoo[nr_zoo], sizeof(pid_t)) == sizeof(pid_t))
+		nr_zoo++;
+	/* Let per-cpu LRU batches and lazy counters settle before the kernel is compared. */
+	usleep(200000);
+}
+
+static void kill_zoo(void)
+{
+	int i;
+
+	for (i = 0; i < nr_zoo; i++)
+		kill(zoo[i], SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+}
 
 static void collect_pids(void)
 {
@@ -383,6 +482,8 @@ int main(void)
 		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko)\n");
 	ksft_set_plan(NR_TESTS);
 	vmacct_read_summary(getpid(), &warm);
+	spawn_zoo();
+	ksft_print_msg("%d extra processes with anon/COW, shmem, THP and file memory\n", nr_zoo);
 	collect_pids();
 
 	test_version();
@@ -396,5 +497,6 @@ int main(void)
 	test_hostile_comm();
 	test_not_root();
 	test_exists_at_once_and_gone();
+	kill_zoo();
 	ksft_finished();
 }
