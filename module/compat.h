@@ -78,19 +78,20 @@ static inline spinlock_t *vmacct_pmd_lock(struct mm_struct *mm, pmd_t *pmd)
 /*
  * vm_normal_page() is not exported on 6.12/7.2. On x86-64 (CONFIG_ARCH_HAS_PTE_SPECIAL) it reduces
  * to: a special pte maps no struct page that is accounted (the zero page, PFN and mixed maps);
- * anything else maps the page of its pfn. The zero page is recognised by ZERO_PAGE(), which x86
- * does not colour, so that vmacct can count it separately.
+ * any other pte maps the page of its pfn, whatever the VMA's flags (so a vDSO data page inserted
+ * into a VM_MIXEDMAP/VM_PFNMAP mapping as a normal page counts, exactly as in smaps). The zero page
+ * is recognised by ZERO_PAGE(), which x86 does not colour, so that vmacct can count it separately.
  */
 static inline bool vmacct_pte_is_zero_page(pte_t pte)
 {
 	return pte_pfn(pte) == page_to_pfn(ZERO_PAGE(0));
 }
 
-static inline struct page *vmacct_vm_normal_page(struct vm_area_struct *vma, pte_t pte)
+static inline struct page *vmacct_vm_normal_page(pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
 
-	if (pte_special(pte) || (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO)))
+	if (pte_special(pte))
 		return NULL;
 	if (!pfn_valid(pfn))
 		return NULL;

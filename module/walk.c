@@ -62,7 +62,7 @@ static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
 			w->st->zero += PAGE_SIZE;
 			return;
 		}
-		page = vmacct_vm_normal_page(w->vma, pte);
+		page = vmacct_vm_normal_page(pte);
 		if (page)
 			vmacct_account_page(w->st, page, 1, true);
 		return;
@@ -264,15 +264,10 @@ static void vmacct_hugetlb_range(struct vmacct_walk *w, unsigned long addr, unsi
 
 static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
 {
-	vm_flags_t flags = w->vma->vm_flags;
-
 	if (is_vm_hugetlb_page(w->vma)) {
 		vmacct_hugetlb_range(w, addr, end);
 		return 0;
 	}
-	/* No struct page is ever counted in these (vm_normal_page() returns NULL). */
-	if (flags & (VM_PFNMAP | VM_IO))
-		return 0;
 	return vmacct_pgd_range(w, addr, end);
 }
 
