@@ -2,7 +2,8 @@
 #
 # vmacct: the module (module/, built by Kbuild), the reader (tools/) and the selftests (selftests/).
 #
-#   make                 module against KDIR, reader, selftests   (a real Linux box)
+#   make                 module against KDIR (and the reader, once tools/ has one)
+#   make selftests KSFT_DIR=<linux>/tools/testing/selftests   the selftest programs
 #   make install         module into /lib/modules/<KDIR's release>/updates, reader into $(PREFIX)/sbin
 #   make check           the whole kernel matrix in QEMU guests + host-side tests (KERNELS=6.12 for one)
 #   make demo            boot the default kernel with a demonstration workload and show vmacct's view
@@ -14,7 +15,7 @@ KERNELS ?= 6.1 6.12 7.2
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-all: module reader selftests
+all: module $(if $(wildcard tools/Makefile),reader)
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -26,9 +27,11 @@ reader:
 	$(MAKE) -C tools
 
 selftests:
-	$(MAKE) -C selftests
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
 
-install: modules_install
+install: modules_install $(if $(wildcard tools/Makefile),reader_install)
+
+reader_install:
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 check:
@@ -41,11 +44,10 @@ refresh:
 	scripts/provision.sh refresh $(KERNELS)
 
 clean:
-	-$(MAKE) -C tools clean
-	-$(MAKE) -C selftests clean
-	rm -rf build
+	$(if $(wildcard tools/Makefile),-$(MAKE) -C tools clean)
+	rm -rf build selftests/build
 	find module -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
 		-o -name 'modules.order' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd module/Module.symvers
 
-.PHONY: all module modules_install reader selftests install check demo refresh clean
+.PHONY: all module modules_install reader reader_install selftests install check demo refresh clean

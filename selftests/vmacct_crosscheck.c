@@ -5,7 +5,7 @@
  *
  * For every process of the guest (quiescent: the guest runs nothing but this test and its shell):
  *   <pid> summary  == /proc/pid/smaps_rollup (Rss, Shared_*, Private_*, Pss within 1 kB, Swap)
- *   top_*          == /proc/pid/statm
+ *   top_*, mapped  == /proc/pid/statm (mapped == statm size)
  *   invariants     shared + private == resident == the six anon/file/shmem fields
  *   maps/<pid>     rows sum to the summary; each row == its /proc/pid/smaps VMA
  *   all            rows == the <pid> summaries
@@ -179,10 +179,11 @@ static int check_summary_vs_kernel(int pid)
 			       s.private, s.pss, s.swap);
 		bad = 1;
 	}
-	if (v[VF_TOP_VIRT] != virt || v[VF_TOP_RES] != res || v[VF_TOP_SHR] != shr) {
-		ksft_print_msg("pid %d: top_* %" PRIu64 " %" PRIu64 " %" PRIu64 ", statm %" PRIu64
-			       " %" PRIu64 " %" PRIu64 "\n", pid, v[VF_TOP_VIRT], v[VF_TOP_RES],
-			       v[VF_TOP_SHR], virt, res, shr);
+	if (v[VF_TOP_VIRT] != virt || v[VF_TOP_RES] != res || v[VF_TOP_SHR] != shr ||
+	    v[VF_MAPPED] != virt) {
+		ksft_print_msg("pid %d: mapped %" PRIu64 " top_* %" PRIu64 " %" PRIu64 " %" PRIu64
+			       ", statm %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", pid, v[VF_MAPPED],
+			       v[VF_TOP_VIRT], v[VF_TOP_RES], v[VF_TOP_SHR], virt, res, shr);
 		bad = 1;
 	}
 	if (v[VF_SHARED] + v[VF_PRIVATE] != v[VF_RESIDENT] || six != v[VF_RESIDENT]) {
