@@ -80,15 +80,19 @@ static void spawn_zoo(void)
 		zoo_ready_and_wait();
 	}
 	expect += 2;
-	/* shmem: a memfd and a shared anonymous mapping, both also mapped by a child */
+	/* shmem: a memfd that a child maps too, and a shared anonymous mapping only the parent uses */
 	if (!(pid = fork())) {
 		int fd = memfd_create("zoo", 0);
+		volatile char *m;
+		size_t i;
 
 		if (fd < 0 || ftruncate(fd, ZOO_SIZE))
 			_exit(1);
-		zoo_map(MAP_SHARED, fd, MADV_NORMAL);
+		m = zoo_map(MAP_SHARED, fd, MADV_NORMAL);
 		zoo_map(MAP_SHARED | MAP_ANONYMOUS, -1, MADV_NORMAL);
-		fork();
+		if (!fork())	/* fork() copies no page tables of shared mappings: fault them in */
+			for (i = 0; i < ZOO_SIZE; i += 4096)
+				(void)m[i];
 		zoo_ready_and_wait();
 	}
 	expect += 2;
@@ -281,6 +285,7 @@ static void test_all_file(void)
 				bad++;
 			}
 		}
+		shr_report_process(&c);
 		if (strcmp(rows[i].name, c.name)) {
 			ksft_print_msg("all: pid %d comm '%s' vs '%s'\n", rows[i].pid, rows[i].name, c.name);
 			bad++;

@@ -345,8 +345,22 @@ void shr_report(const char *scenario, const struct vmacct_counts *c)
 	int64_t top = v[VF_FILE_SHARED] + v[VF_FILE_PRIVATE] + v[VF_SHMEM_SHARED] + v[VF_SHMEM_PRIVATE];
 	int64_t exact = v[VF_ANON_SHARED] + v[VF_FILE_SHARED] + v[VF_SHMEM_SHARED];
 
-	printf("# SHR-REPORT %-28s top_shr=%6" PRId64 " kB exact_shared=%6" PRId64
+	printf("# SHR-REPORT %-28s top_shr_counts=%6" PRId64 " kB exact_shared=%6" PRId64
 	       " kB error=%+7" PRId64 " kB (file_private %" PRIu64 " + shmem_private %" PRIu64
 	       " - anon_shared %" PRIu64 ")\n", scenario, top, exact, top - exact,
 	       v[VF_FILE_PRIVATE], v[VF_SHMEM_PRIVATE], v[VF_ANON_SHARED]);
+}
+
+void shr_report_process(const struct vmacct_counts *c)
+{
+	const uint64_t *v = c->v;
+	int64_t counted = v[VF_FILE_SHARED] + v[VF_FILE_PRIVATE] + v[VF_SHMEM_SHARED] +
+			  v[VF_SHMEM_PRIVATE];
+	int64_t top = v[VF_TOP_SHR];
+	int64_t exact = v[VF_SHARED];
+
+	printf("# SHR-REPORT process %d %-16s top_shr=%6" PRId64 " kB exact_shared=%6" PRId64
+	       " kB error=%+7" PRId64 " kB = file_private %" PRIu64 " + shmem_private %" PRIu64
+	       " - anon_shared %" PRIu64 " + counter drift %" PRId64 "\n", c->pid, c->name, top, exact,
+	       top - exact, v[VF_FILE_PRIVATE], v[VF_SHMEM_PRIVATE], v[VF_ANON_SHARED], top - counted);
 }

@@ -63,7 +63,12 @@ char *read_file(const char *path, size_t *len);
  */
 int vmacct_diff(const char *what, const struct vmacct_counts *got, const struct vmacct_counts *want);
 
-/* The SHR accuracy line of the report (the check script collects "# SHR-REPORT " lines). */
-void shr_report(const char *scenario, const struct vmacct_counts *summary);
+/*
+ * The SHR accuracy report (the check script collects "# SHR-REPORT " lines): for one mapping, what
+ * top's SHR counts from it (its file and shmem pages) against what is really shared.
+ */
+void shr_report(const char *scenario, const struct vmacct_counts *row);
+/* The same for a whole process: top's real SHR (statm) against the exact shared size. */
+void shr_report_process(const struct vmacct_counts *summary);
 
 #endif /* VMACCT_UTIL_H */
