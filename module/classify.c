@@ -46,9 +46,9 @@ void vmacct_account_page(struct vmacct_stats *st, struct page *page, unsigned lo
 	st->resident += size;
 
 	/*
-	 * A reference count of 1 on a present entry means this entry is the folio's only user: mapped
-	 * exactly once. Entries that are not present (migration) say nothing reliable about sharing;
-	 * smaps' choice for them is version-dependent (compat.h).
+	 * A reference count of 1 on a present entry means this entry is the folio's only user:
+	 * mapped exactly once. Entries that are not present (migration) say nothing reliable
+	 * about sharing; smaps' choice for them is version-dependent (compat.h).
 	 */
 	if (folio_ref_count(folio) == 1 || !present) {
 		vmacct_add(st, kind, size, size << VMACCT_PSS_SHIFT,

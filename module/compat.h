@@ -3,10 +3,11 @@
  * Every kernel-version difference vmacct depends on, behind small helpers named after the API they
  * stand in for. The rest of the module is written as if for one kernel.
  *
- * Choices are made by header probes (module/Kbuild: VMACCT_HAVE_*) where an API appeared or changed
- * shape, and by LINUX_VERSION_CODE where behaviour changed without a visible API change. The kernels of
- * the matrix (6.1, 6.12, 7.2) test every branch except CONFIG_NO_PAGE_MAPCOUNT, which Debian does not
- * enable.
+ * Choices are made by header probes (module/Kbuild: VMACCT_HAVE_*) where an API appeared or
+ * changed shape (stable kernels backport, so a version number alone would be wrong), and by
+ * LINUX_VERSION_CODE only where behaviour changed with nothing visible in the headers.
+ * The kernels of the matrix (6.1, 6.12, 7.2) test every branch except CONFIG_NO_PAGE_MAPCOUNT,
+ * which Debian does not enable.
  */
 #ifndef VMACCT_COMPAT_H
 #define VMACCT_COMPAT_H
@@ -28,18 +29,18 @@
 /*
  * Page-table mapping and locking.
  *
- * pte_offset_map_lock() is an out-of-line, unexported function since 6.5 (mm/pgtable-generic.c), so
- * this is the same algorithm, specialised for x86-64 where PTE tables are never in highmem:
+ * pte_offset_map_lock() is an out-of-line, unexported function since 6.5 (mm/pgtable-generic.c),
+ * so this is the same algorithm, specialised for x86-64 where PTE tables are never in highmem:
  * snapshot the pmd, refuse anything that is not a present PTE table, map the table under
  * rcu_read_lock() (since 6.5 an empty PTE table may be freed by khugepaged or MADV_COLLAPSE while
- * only mmap_lock is held for reading, but only after an RCU grace period), take the table's lock and
- * check that the pmd still points at the same table. Returns NULL when the pmd no longer maps a PTE
- * table: the caller looks at the pmd again.
+ * only mmap_lock is held for reading, but only after an RCU grace period), take the table's lock
+ * and check that the pmd still points at the same table. Returns NULL when the pmd no longer maps
+ * a PTE table: the caller looks at the pmd again.
  */
 static inline pte_t *vmacct_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
 						unsigned long addr, spinlock_t **ptlp)
 {
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the lock of the PTE table pmdval points at */
 	pmd_t pmdval;
 	pte_t *pte;
 
@@ -69,7 +70,7 @@ static inline void vmacct_pte_unmap_unlock(spinlock_t *ptl)
 	rcu_read_unlock();
 }
 
-/* The pmd lock (split per PMD table with CONFIG_SPLIT_PMD_PTLOCKS), as pmd_trans_huge_lock() takes. */
+/* The pmd lock (split per PMD table with SPLIT_PMD_PTLOCKS), as pmd_trans_huge_lock() takes it. */
 static inline spinlock_t *vmacct_pmd_lock(struct mm_struct *mm, pmd_t *pmd)
 {
 	return pmd_lock(mm, pmd);
@@ -99,9 +100,10 @@ static inline struct page *vmacct_vm_normal_page(pte_t pte)
 }
 
 /*
- * The huge zero folio is not exported (huge_zero_pfn/huge_zero_folio are static to mm/huge_memory.c).
- * It is the only folio a present PMD can map in a private mapping that is neither anonymous nor in
- * a page cache: page-cache folios keep their mapping while mapped (truncation unmaps first).
+ * The huge zero folio is not exported (huge_zero_pfn/huge_zero_folio are static to
+ * mm/huge_memory.c). It is the only folio a present PMD can map in a private mapping that is
+ * neither anonymous nor in a page cache: page-cache folios keep their mapping while mapped
+ * (truncation unmaps first).
  */
 static inline bool vmacct_folio_is_huge_zero(struct folio *folio)
 {
@@ -156,7 +158,24 @@ static inline struct page *vmacct_pmd_nonpresent_page(pmd_t pmd)
  * fs/proc/internal.h and is re-stated here. Kernels built with CONFIG_NO_PAGE_MAPCOUNT (7.x option)
  * have no per-page mapcount: smaps then uses the folio's average and "maybe mapped shared".
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+/*
+ * A folio reached through a non-present entry (migration, device private): smaps 6.1 counts it as
+ * private, 6.12 and later as shared ("maybe shared, but not sure how often"). The change came with
+ * the same smaps rework as the mapcount rule below, hence the same probe.
+ */
+#ifdef VMACCT_HAVE_PAGE_MAPCOUNT
+static inline bool vmacct_nonpresent_is_private(void)
+{
+	return true;
+}
+#else
+static inline bool vmacct_nonpresent_is_private(void)
+{
+	return false;
+}
+#endif
+
+#ifdef VMACCT_HAVE_PAGE_MAPCOUNT
 static inline int vmacct_page_mapcount(struct folio *folio, struct page *page)
 {
 	return page_mapcount(page);
@@ -171,7 +190,9 @@ static inline int vmacct_page_mapcount(struct folio *folio, struct page *page)
 {
 	int mapcount = folio_mapcount(folio);
 
-	return folio_test_large(folio) ? DIV_ROUND_CLOSEST(mapcount, folio_nr_pages(folio)) : mapcount;
+	if (folio_test_large(folio))
+		return DIV_ROUND_CLOSEST(mapcount, folio_nr_pages(folio));
+	return mapcount;
 }
 
 static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
@@ -195,15 +216,6 @@ static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
 	return mapcount < 2;
 }
 #endif
-
-/*
- * A folio reached through a non-present entry (migration, device private): smaps 6.1 counts it as
- * private, 6.12 and later as shared ("maybe shared, but not sure how often").
- */
-static inline bool vmacct_nonpresent_is_private(void)
-{
-	return LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0);
-}
 
 /*
  * The counters behind /proc/pid/statm. statm switched to exact per-cpu sums in 6.16 together with
@@ -237,7 +249,7 @@ static inline void vmacct_set_default_d_op(struct super_block *sb,
  */
 static inline struct vfsmount *vmacct_automount_result(struct vfsmount *mnt)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#if KERNEL_VERSION(6, 15, 0) > LINUX_VERSION_CODE
 	mntget(mnt);
 #endif
 	return mnt;

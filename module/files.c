@@ -4,11 +4,12 @@
  * its own mm reference; nothing is cached between opens, so a number is never older than the read.
  *
  * Lifetime rules:
- * - A <pid> or maps/<pid> inode holds a reference on the struct pid it was looked up for (pidfs.c);
- *   the task is looked up from it at open/read time, so a process that is gone reads as ESRCH, and a
- *   recycled pid number can never be confused with the process the file was opened for.
- * - maps/<pid> holds mm_count (mmgrab) while open and mm_users (mmget_not_zero) only while it walks,
- *   like /proc/pid/maps: an open file does not keep a dead process's memory alive.
+ * - A <pid> or maps/<pid> inode holds a reference on the struct pid it was looked up for
+ *   (pidfs.c); the task is looked up from it at open/read time, so a process that is gone reads as
+ *   ESRCH, and a recycled pid number can never be confused with the process the file was opened
+ *   for.
+ * - maps/<pid> holds mm_count (mmgrab) while open and mm_users (mmget_not_zero) only while it
+ *   walks, like /proc/pid/maps: an open file does not keep a dead process's memory alive.
  * - Every file_operations has .owner = THIS_MODULE: an open file pins the module (rmmod says "in
  *   use") instead of leaving code behind that is about to be freed.
  */
@@ -55,8 +56,8 @@ static int vmacct_read_process(struct task_struct *task, struct vmacct_stats *st
 }
 
 /*
- * Every file is read-only: a write-mode or truncating open fails with EPERM, even for root (whom the
- * 0400 mode does not stop), before anything could change.
+ * Every file is read-only: a write-mode or truncating open fails with EPERM, even for root (whom
+ * the 0400 mode does not stop), before anything could change.
  */
 static int vmacct_open_check(struct file *file)
 {
@@ -382,7 +383,8 @@ static const struct seq_operations vmacct_all_sops = {
 
 static int vmacct_all_open(struct inode *inode, struct file *file)
 {
-	return vmacct_open_check(file) ?: seq_open_private(file, &vmacct_all_sops, sizeof(struct vmacct_all));
+	return vmacct_open_check(file) ?:
+	       seq_open_private(file, &vmacct_all_sops, sizeof(struct vmacct_all));
 }
 
 const struct file_operations vmacct_all_fops = {

@@ -5,15 +5,16 @@
  * lookup time, mounted on a debugfs automount point the way tracefs appears at debugfs/tracing.
  *
  * Why not debugfs files: a file per pid created and removed from fork/exit events is always late
- * (`sleep 100 & cat .../$!` can run before the event is handled) and can outlive its process. Here
- * the name `1234` exists exactly while the thread-group leader with pid 1234 in the initial pid
- * namespace has an address space: ->lookup() asks the pid table each time, and no dentry is kept once
- * unused (always_delete_dentry), so a gone pid is never served from the dcache.
+ * (`sleep 100 & cat .../$!` can run before the event is handled) and can outlive its process.
+ * Here the name `1234` exists exactly while the thread-group leader with pid 1234 in the initial
+ * pid namespace has an address space: ->lookup() asks the pid table each time, and no dentry is
+ * kept once unused (always_delete_dentry), so a gone pid is never served from the dcache.
  *
  * Unloading: the mounted superblock pins this module through the file system's owner. The
  * automounted mount is put on an expiry list, and a delayed work expires it once it has been idle
  * for two periods (mark_mounts_for_expiry(), as NFS does for its automounts); after that, rmmod
- * works. An open file or a shell whose cwd is inside keeps it mounted, and rmmod then says "in use".
+ * works. An open file or a shell whose cwd is inside keeps it mounted, and rmmod then says "in
+ * use".
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -66,9 +67,9 @@ static struct inode *vmacct_new_inode(struct super_block *sb, umode_t mode,
 }
 
 /*
- * The process named @name: a canonical decimal pid number of a thread-group leader in the initial pid
- * namespace that has an address space (kernel threads and zombies have none). Returns a reference
- * on its struct pid, or NULL.
+ * The process named @name: a canonical decimal pid number of a thread-group leader in the initial
+ * pid namespace that has an address space (kernel threads and zombies have none). Returns a
+ * reference on its struct pid, or NULL.
  */
 static struct pid *vmacct_name_to_pid(const struct qstr *name)
 {
@@ -138,7 +139,9 @@ static int vmacct_iterate_pids(struct dir_context *ctx)
 		put_task_struct(task);
 		if (!kthread) {
 			ctx->pos = nr + VMACCT_POS_PID;
-			if (!dir_emit(ctx, name, snprintf(name, sizeof(name), "%d", nr), nr, DT_REG))
+			int len = snprintf(name, sizeof(name), "%d", nr);
+
+			if (!dir_emit(ctx, name, len, nr, DT_REG))
 				return 0;
 		}
 		nr++;

@@ -8,7 +8,8 @@
  * - mmap_lock is held for reading while page tables are descended: it keeps VMAs and the upper
  *   levels (pgd..pmd tables) from being freed. It is dropped whenever a writer waits for it
  *   (mmap_lock_is_contended(), as smaps_rollup does), between two PMD ranges, and the walk resumes
- *   from the next address after re-finding the VMA. So the longest hold is one PMD range (512 ptes).
+ *   from the next address after re-finding the VMA. So the longest hold is one PMD range (512
+ *   ptes).
  * - A PTE table is read under its own lock (split ptlock), mapped under RCU (compat.h): the lock
  *   keeps every entry stable while the page it maps is classified.
  * - A PMD leaf (THP) is read under the pmd lock, as pmd_trans_huge_lock() does.
@@ -80,7 +81,7 @@ static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
 static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 			    unsigned long end)
 {
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the PTE table's split lock */
 	pte_t *pte;
 
 	pte = vmacct_pte_offset_map_lock(w->mm, pmd, addr, &ptl);
@@ -127,7 +128,7 @@ static int vmacct_pmd_range(struct vmacct_walk *w, pud_t *pud, unsigned long add
 			    unsigned long end)
 {
 	unsigned long next;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the pmd lock, held while a PMD leaf is read */
 	pmd_t *pmd = pmd_offset(pud, addr);
 	pmd_t pmdval;
 	int ret;
@@ -285,8 +286,9 @@ int vmacct_walk_vma(struct mm_struct *mm, struct vm_area_struct **vmap, struct v
 		if (ret != -EAGAIN)
 			break;
 		/*
-		 * A writer waits for mmap_lock: let it in. Afterwards the VMA may be gone or changed;
-		 * the walk continues only over the same range, else this VMA's counts stop here.
+		 * A writer waits for mmap_lock: let it in. Afterwards the VMA may be gone or
+		 * changed; the walk continues only over the same range, else this VMA's counts
+		 * stop here.
 		 */
 		addr = w.resume;
 		mmap_read_unlock(mm);
