@@ -29,45 +29,28 @@
 /*
  * Page-table mapping and locking.
  *
- * pte_offset_map_lock() is an out-of-line, unexported function since 6.5 (mm/pgtable-generic.c),
- * so this is the same algorithm, specialised for x86-64 where PTE tables are never in highmem:
- * snapshot the pmd, refuse anything that is not a present PTE table, map the table under
- * rcu_read_lock() (since 6.5 an empty PTE table may be freed by khugepaged or MADV_COLLAPSE while
- * only mmap_lock is held for reading, but only after an RCU grace period), take the table's lock
- * and check that the pmd still points at the same table. Returns NULL when the pmd no longer maps
- * a PTE table: the caller looks at the pmd again.
+ * pte_offset_map_lock() is an out-of-line, unexported function since 6.5 (mm/pgtable-generic.c), so
+ * walk.c does the same steps itself with these helpers, specialised for x86-64 where PTE tables are
+ * never in highmem: under rcu_read_lock() (since 6.5 an empty PTE table may be freed by khugepaged
+ * or MADV_COLLAPSE while only mmap_lock is held for reading, but only after an RCU grace period),
+ * snapshot the pmd, refuse anything that is not a present PTE table, take the table's lock, check
+ * that the pmd still points at the same table, and only then read the entries.
  */
-static inline pte_t *vmacct_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
-						unsigned long addr, spinlock_t **ptlp)
+static inline bool vmacct_pmd_is_pte_table(pmd_t pmdval)
 {
-	spinlock_t *ptl;	/* the lock of the PTE table pmdval points at */
-	pmd_t pmdval;
-	pte_t *pte;
-
-again:
-	rcu_read_lock();
-	pmdval = READ_ONCE(*pmd);	/* x86-64: a pmd is read in one access */
-	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_trans_huge(pmdval) ||
-	    pmd_leaf(pmdval) || pmd_bad(pmdval)) {
-		rcu_read_unlock();
-		return NULL;
-	}
-	pte = pte_offset_kernel(&pmdval, addr);
-	ptl = pte_lockptr(mm, &pmdval);
-	spin_lock(ptl);
-	if (likely(pmd_same(pmdval, READ_ONCE(*pmd)))) {
-		*ptlp = ptl;
-		return pte;
-	}
-	spin_unlock(ptl);
-	rcu_read_unlock();
-	goto again;
+	return !pmd_none(pmdval) && pmd_present(pmdval) && !pmd_trans_huge(pmdval) &&
+	       !pmd_leaf(pmdval) && !pmd_bad(pmdval);
 }
 
-static inline void vmacct_pte_unmap_unlock(spinlock_t *ptl)
+static inline spinlock_t *vmacct_pte_lockptr(struct mm_struct *mm, pmd_t *pmdval)
 {
-	spin_unlock(ptl);
-	rcu_read_unlock();
+	return pte_lockptr(mm, pmdval);
+}
+
+/* The entry for @addr in the PTE table @pmdval points at (x86-64: no highmem, no kmap). */
+static inline pte_t *vmacct_pte_table(pmd_t *pmdval, unsigned long addr)
+{
+	return pte_offset_kernel(pmdval, addr);
 }
 
 /* The pmd lock (split per PMD table with SPLIT_PMD_PTLOCKS), as pmd_trans_huge_lock() takes it. */

@@ -77,19 +77,35 @@ static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
 		vmacct_account_page(w->st, page, 1, false);
 }
 
-/* Returns -ENOENT when the pmd stopped pointing at a PTE table: the caller looks at it again. */
+/*
+ * Returns -ENOENT when the pmd does not, or no longer, point at a PTE table: the caller looks at it
+ * again. The steps of pte_offset_map_lock(), which is not exported (compat.h).
+ */
 static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 			    unsigned long end)
 {
 	spinlock_t *ptl;	/* the PTE table's split lock */
+	pmd_t pmdval;
 	pte_t *pte;
 
-	pte = vmacct_pte_offset_map_lock(w->mm, pmd, addr, &ptl);
-	if (!pte)
+	rcu_read_lock();
+	pmdval = READ_ONCE(*pmd);	/* x86-64: a pmd is read in one access */
+	if (!vmacct_pmd_is_pte_table(pmdval)) {
+		rcu_read_unlock();
 		return -ENOENT;
+	}
+	ptl = vmacct_pte_lockptr(w->mm, &pmdval);
+	spin_lock(ptl);
+	if (unlikely(!pmd_same(pmdval, READ_ONCE(*pmd)))) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	pte = vmacct_pte_table(&pmdval, addr);
 	for (; addr != end; pte++, addr += PAGE_SIZE)
 		vmacct_pte_entry(w, ptep_get(pte));
-	vmacct_pte_unmap_unlock(ptl);
+	spin_unlock(ptl);
+	rcu_read_unlock();
 	return 0;
 }
 
