@@ -11,7 +11,7 @@
 #   make clean           remove everything built
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-KERNELS ?= 6.1 6.12 7.2
+KERNELS ?= 6.1 6.12 7.2 debug
 PREFIX ?= /usr/local
 DESTDIR ?=
 

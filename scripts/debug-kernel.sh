@@ -46,6 +46,13 @@ if [ ! -f "$dest/vmlinuz" ]; then
 		tail -n 30 "$log" >&2
 		die "the debug kernel failed to build; log: $log"
 	fi
+	# olddefconfig silently drops an option whose dependencies are missing: insist on the ones
+	# this kernel exists for.
+	for opt in KASAN KASAN_GENERIC PROVE_LOCKING PROVE_RCU DEBUG_VM DEBUG_ATOMIC_SLEEP DEBUG_LIST \
+		DEBUG_PAGEALLOC TRANSPARENT_HUGEPAGE HUGETLBFS ZRAM KSM MODULES DEBUG_FS; do
+		grep -q "^CONFIG_$opt=y" "$root/tmp/vmacct-debug/src/.config" ||
+			die "the debug kernel config lost CONFIG_$opt (see $frag)"
+	done
 	mkdir -p "$dest.tmp"
 	cp "$root/tmp/vmacct-debug/src/arch/x86/boot/bzImage" "$dest.tmp/vmlinuz"
 	cp "$root/tmp/vmacct-debug/release" "$dest.tmp/release"

@@ -6,8 +6,9 @@ VMACCT_CACHE=${VMACCT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmacct}
 VMACCT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VMACCT_BUILD=${VMACCT_BUILD:-$VMACCT_TOP/build}
 
-# The matrix: kernel series -> Debian release that ships it.
-VMACCT_ALL_KERNELS="6.1 6.12 7.2"
+# The matrix: kernel series -> Debian release that ships it, and "debug": the newest series built
+# from its Debian source with KASAN, lockdep and DEBUG_VM (scripts/debug-kernel.sh).
+VMACCT_ALL_KERNELS="6.1 6.12 7.2 debug"
 VMACCT_DEFAULT_KERNEL=6.12
 # The debug kernel (KASAN, lockdep, DEBUG_VM) is built from the source of this series.
 VMACCT_DEBUG_SERIES=7.2
@@ -21,7 +22,7 @@ release_of() {
 	6.12) echo trixie ;;
 	7.2) echo sid ;;
 	debug) echo sid ;;	# the debug kernel is built from sid's linux-source, with sid's gcc
-	*) die "unknown kernel '$1' (known: $VMACCT_ALL_KERNELS debug)" ;;
+	*) die "unknown kernel '$1' (known: $VMACCT_ALL_KERNELS)" ;;
 	esac
 }
 

@@ -29,14 +29,18 @@ fi
 mnt=/tmp/vmacct-selftest-fs
 if [ -z "$VMACCT_FILE_DIR" ]; then
 	mkdir -p $mnt
-	if modprobe ext4 2>/dev/null; modprobe brd rd_nr=1 rd_size=32768 2>/dev/null &&
-		mke2fs -q /dev/ram0 >/dev/null 2>&1 && mount -t ext2 /dev/ram0 $mnt 2>/dev/null; then
+	# Modules or built in: whichever this kernel has.
+	modprobe ext4 2>/dev/null
+	modprobe brd rd_nr=1 rd_size=32768 2>/dev/null
+	if [ -b /dev/ram0 ] && mke2fs -q /dev/ram0 >/dev/null 2>&1 &&
+		mount -t ext2 /dev/ram0 $mnt 2>/dev/null; then
 		export VMACCT_FILE_DIR=$mnt
 	fi
 fi
 # Swap for MADV_PAGEOUT: zram, only if no swap is configured yet.
 swap_here=0
-if [ "$(wc -l < /proc/swaps)" -le 1 ] && modprobe zram 2>/dev/null && [ -e /sys/block/zram0 ]; then
+modprobe zram 2>/dev/null
+if [ "$(wc -l < /proc/swaps)" -le 1 ] && [ -e /sys/block/zram0 ]; then
 	echo 64M > /sys/block/zram0/disksize 2>/dev/null && mkswap /dev/zram0 >/dev/null 2>&1 &&
 		swapon /dev/zram0 2>/dev/null && swap_here=1
 fi
