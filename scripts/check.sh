@@ -50,6 +50,14 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 fi
 add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" $((SECONDS - t0))
 
+# Static checks of the module: checkpatch --strict, sparse.
+t0=$SECONDS
+"$VMACCT_TOP/scripts/static-checks.sh" >"$B/static-checks.txt" 2>"$B/static-checks.log"
+cat "$B/static-checks.txt"
+read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/static-checks.txt")
+[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/static-checks.log"; }
+add_row static - "$([ "$sf" = 0 ] && echo ok || echo findings)" "$sp" "$sf" "$ss" $((SECONDS - t0))
+
 for k in $kernels; do
 	t0=$SECONDS
 	p=0 f=0 s=0 status=ok rel=-
@@ -99,6 +107,10 @@ done
 echo
 printf '%-8s %-24s %-22s %6s %6s %7s %7s\n' kernel release status passed failed skipped time
 printf '%s\n' "${rows[@]}"
+echo
+for r in "$B"/report-*.txt; do
+	[ -f "$r" ] && echo "SHR accuracy report: ${r#"$VMACCT_TOP"/} ($(grep -c . "$r") lines)"
+done
 echo
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" = 0 ]
