@@ -26,6 +26,15 @@ echo "=== demo: a parent with 32 MiB anonymous memory shared copy-on-write with 
 echo "=== 8 MiB of a memfd and a 4 MiB private file mapping that no other process maps"
 echo "=== cat /sys/kernel/debug/vmacct/$pid"
 cat /sys/kernel/debug/vmacct/$pid
+awk '/^(shared|file_private|shmem_private|anon_shared|top_shr):/ { v[$1] = $2 }
+	END {
+		printf "=== top shows SHR %d kB; really shared: %d kB; top is off by %+d kB =\n",
+			v["top_shr:"], v["shared:"], v["top_shr:"] - v["shared:"]
+		printf "===   %d kB of file pages + %d kB of shmem pages no other mapping uses (top counts them)\n",
+			v["file_private:"], v["shmem_private:"]
+		printf "===   - %d kB of anonymous pages shared copy-on-write with the workers (top misses them)\n",
+			v["anon_shared:"]
+	}' /sys/kernel/debug/vmacct/$pid
 echo "=== cat /proc/$pid/smaps_rollup (the kernel's own view, for comparison)"
 cat /proc/$pid/smaps_rollup
 if command -v vmacct >/dev/null; then
