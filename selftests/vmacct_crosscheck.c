@@ -28,7 +28,7 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#define NR_TESTS 11
+#define NR_TESTS 12
 
 static int pids[4096], nr_pids;
 
@@ -469,6 +469,70 @@ static void test_exists_at_once_and_gone(void)
 	ksft_test_result(!bad, "a new process is readable at once; a gone one gives ESRCH/ENOENT\n");
 }
 
+/*
+ * 100,000 VMAs in one process (alternating protections on one reservation; vm.max_map_count is
+ * raised for it): maps/<pid> streams every row, and the rows still add up to the summary.
+ */
+#define MANY_VMAS 100000
+static void test_many_vmas(void)
+{
+	char *old_max = read_file("/proc/sys/vm/max_map_count", NULL);
+	struct vmacct_counts *rows, c;
+	int ready[2], n = -1, bad = 0, i, fd;
+	uint64_t sum = 0;
+	pid_t pid;
+	char b;
+
+	fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
+	if (fd < 0 || write(fd, "250000", 6) != 6 || pipe(ready)) {
+		ksft_test_result_skip("cannot raise vm.max_map_count\n");
+		free(old_max);
+		return;
+	}
+	close(fd);
+	pid = fork();
+	if (!pid) {
+		size_t len = (size_t)MANY_VMAS * 4096;
+		char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long j;
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (j = 1; j < MANY_VMAS; j += 2)
+			if (mprotect(p + j * 4096, 4096, PROT_NONE))
+				_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(ready[0], &b, 1) != 1)
+		bad++;
+	if (!bad) {
+		n = vmacct_read_rows(pid, &rows);
+		if (n < MANY_VMAS || vmacct_read_summary(pid, &c))
+			bad++;
+		for (i = 0; i < n; i++)
+			sum += rows[i].v[VF_MAPPED];
+		if (n > 0) {
+			if (sum != c.v[VF_MAPPED])
+				bad++;
+			free(rows);
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
+	if (fd >= 0 && old_max) {
+		if (write(fd, old_max, strlen(old_max)) < 0)
+			bad++;
+		close(fd);
+	}
+	free(old_max);
+	ksft_print_msg("maps/<pid> of a process with %d VMAs: %d rows\n", MANY_VMAS, n);
+	ksft_test_result(!bad, "a process with 100,000 VMAs reads completely and sums up\n");
+}
+
 static void test_version(void)
 {
 	char *v = read_file(VMACCT_DIR "/version", NULL);
@@ -503,6 +567,7 @@ int main(void)
 	test_hostile_comm();
 	test_not_root();
 	test_exists_at_once_and_gone();
+	test_many_vmas();
 	kill_zoo();
 	ksft_finished();
 }
