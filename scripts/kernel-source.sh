@@ -8,8 +8,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 k=${1:?usage: kernel-source.sh KERNEL}
-root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
 dest="$VMACCT_CACHE/src/$k"
+# The download runs in the kernel's build root (its release's apt sources): make sure it exists.
+[ -f "$dest/.vmacct-ok" ] || "$VMACCT_TOP/scripts/provision.sh" ensure "$k" >&2 ||
+	die "cannot provision the $k build root"
+root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
 if [ ! -f "$dest/.vmacct-ok" ]; then
 	rm -rf "$dest"
 	mkdir -p "$dest" "$root/tmp/vmacct-src-dl"
