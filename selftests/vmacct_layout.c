@@ -681,4 +681,56 @@ TEST(madv_pageout_to_swap_and_back)
 	munmap(p, SIZE);
 }
 
+static int write_sysfs(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static long read_sysfs_long(const char *path)
+{
+	char *s = read_file(path, NULL);
+	long v = s ? atol(s) : -1;
+
+	free(s);
+	return v;
+}
+
+TEST(ksm_merged_identical_pages)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	char *p;
+	int i;
+
+	if (write_sysfs("/sys/kernel/mm/ksm/sleep_millisecs", "0") ||
+	    write_sysfs("/sys/kernel/mm/ksm/pages_to_scan", "1000") ||
+	    write_sysfs("/sys/kernel/mm/ksm/run", "1"))
+		SKIP(return, "KSM is not available");
+	p = map_anon(SIZE, MAP_PRIVATE, false);
+	ASSERT_NE(NULL, p);
+	memset(p, 0x42, SIZE);
+	if (madvise(p, SIZE, MADV_MERGEABLE))
+		SKIP(munmap(p, SIZE); write_sysfs("/sys/kernel/mm/ksm/run", "0"); return,
+		     "MADV_MERGEABLE: %s", strerror(errno));
+	/* ksmd merges the identical pages into one KSM page, mapped NPAGES times. */
+	for (i = 0; i < 300 && read_sysfs_long("/sys/kernel/mm/ksm/pages_sharing") < (long)NPAGES - 1;
+	     i++)
+		usleep(100000);
+	write_sysfs("/sys/kernel/mm/ksm/run", "0");
+	if (read_sysfs_long("/sys/kernel/mm/ksm/pages_sharing") < (long)NPAGES - 1)
+		SKIP(munmap(p, SIZE); return, "ksmd merged only %ld of %lu pages in 30 s",
+		     read_sysfs_long("/sys/kernel/mm/ksm/pages_sharing") + 1, NPAGES);
+	want.v[VF_ANON_SHARED] = SIZE_KB;
+	want.v[VF_PSS] = pss_kb(NPAGES, NPAGES);
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("ksm", getpid(), p, &want, &got));
+	shr_report("KSM-merged identical pages", &got);
+	munmap(p, SIZE);
+}
+
 TEST_HARNESS_MAIN
