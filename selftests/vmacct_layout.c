@@ -164,6 +164,19 @@ static void release(struct child *c)
 		waitpid(c->pid, NULL, 0);
 }
 
+/* Check @p's row in this process and in child @c, print the report line, release the child. */
+static int check_parent_child(const char *scenario, struct child *c, void *p,
+			      const struct vmacct_counts *want)
+{
+	struct vmacct_counts got;
+	int bad = check_row("parent", getpid(), p, want, &got);
+
+	shr_report(scenario, &got);
+	bad += check_row("child", c->pid, p, want, &got);
+	release(c);
+	return bad;
+}
+
 struct region {
 	char *p;
 	size_t size;
@@ -217,7 +230,7 @@ TEST(untouched_read_is_zero_page)
 
 TEST(fork_no_writes_anon_shared)
 {
-	struct vmacct_counts want = want_row(SIZE_KB), got;
+	struct vmacct_counts want = want_row(SIZE_KB);
 	char *p = map_anon(SIZE, MAP_PRIVATE, false);
 	struct child c;
 
@@ -228,16 +241,13 @@ TEST(fork_no_writes_anon_shared)
 	want.v[VF_ANON_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
 	want_totals(&want);
-	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
-	shr_report("fork, no writes (parent)", &got);
-	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
-	release(&c);
+	EXPECT_EQ(0, check_parent_child("fork, no writes (parent)", &c, p, &want));
 	munmap(p, SIZE);
 }
 
 TEST(fork_child_writes_half_cow)
 {
-	struct vmacct_counts want = want_row(SIZE_KB), got;
+	struct vmacct_counts want = want_row(SIZE_KB);
 	char *p = map_anon(SIZE, MAP_PRIVATE, false);
 	struct region half;
 	struct child c;
@@ -252,16 +262,13 @@ TEST(fork_child_writes_half_cow)
 	want.v[VF_ANON_PRIVATE] = SIZE_KB / 2;
 	want.v[VF_PSS] = pss_kb(NPAGES / 2, 2) + pss_kb(NPAGES / 2, 1);
 	want_totals(&want);
-	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
-	shr_report("fork, child writes half", &got);
-	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
-	release(&c);
+	EXPECT_EQ(0, check_parent_child("fork, child writes half", &c, p, &want));
 	munmap(p, SIZE);
 }
 
 TEST(shared_anonymous_across_fork)
 {
-	struct vmacct_counts want = want_row(SIZE_KB), got;
+	struct vmacct_counts want = want_row(SIZE_KB);
 	char *p = map_anon(SIZE, MAP_SHARED, false);
 	struct region all;
 	struct child c;
@@ -275,10 +282,7 @@ TEST(shared_anonymous_across_fork)
 	want.v[VF_SHMEM_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
 	want_totals(&want);
-	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
-	shr_report("MAP_SHARED|MAP_ANONYMOUS x2", &got);
-	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
-	release(&c);
+	EXPECT_EQ(0, check_parent_child("MAP_SHARED|MAP_ANONYMOUS x2", &c, p, &want));
 	munmap(p, SIZE);
 }
 
@@ -311,7 +315,7 @@ TEST(memfd_one_process_shmem_private)
 
 TEST(memfd_two_processes_shmem_shared)
 {
-	struct vmacct_counts want = want_row(SIZE_KB), got;
+	struct vmacct_counts want = want_row(SIZE_KB);
 	char *p = map_memfd();
 	struct region all;
 	struct child c;
@@ -324,10 +328,7 @@ TEST(memfd_two_processes_shmem_shared)
 	want.v[VF_SHMEM_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
 	want_totals(&want);
-	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
-	shr_report("memfd, two processes", &got);
-	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
-	release(&c);
+	EXPECT_EQ(0, check_parent_child("memfd, two processes", &c, p, &want));
 	munmap(p, SIZE);
 }
 
@@ -389,7 +390,7 @@ TEST(file_one_process_file_private)
 
 TEST(file_two_processes_file_shared)
 {
-	struct vmacct_counts want = want_row(SIZE_KB), got;
+	struct vmacct_counts want = want_row(SIZE_KB);
 	char path[256];
 	int fd = make_file(path, sizeof(path));
 	struct region all;
@@ -406,10 +407,7 @@ TEST(file_two_processes_file_shared)
 	want.v[VF_FILE_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
 	want_totals(&want);
-	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
-	shr_report("file, two processes", &got);
-	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
-	release(&c);
+	EXPECT_EQ(0, check_parent_child("file, two processes", &c, p, &want));
 	munmap(p, SIZE);
 	close(fd);
 }
@@ -596,7 +594,7 @@ TEST(thp_alone)
 
 TEST(thp_shared_across_fork)
 {
-	struct vmacct_counts want = want_row(KB(HPAGE)), got;
+	struct vmacct_counts want = want_row(KB(HPAGE));
 	struct child c;
 	char *p;
 
@@ -614,10 +612,7 @@ TEST(thp_shared_across_fork)
 	want.v[VF_PSS] = pss_kb(HPAGE / PS, 2);
 	want.v[VF_THP] = KB(HPAGE);
 	want_totals(&want);
-	EXPECT_EQ(0, check_row("parent", getpid(), p, &want, &got));
-	shr_report("THP shared across fork", &got);
-	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
-	release(&c);
+	EXPECT_EQ(0, check_parent_child("THP shared across fork", &c, p, &want));
 	munmap(p, HPAGE);
 }
 
