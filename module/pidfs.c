@@ -33,7 +33,7 @@
 #include "pidfs.h"
 
 #define VMACCT_MAGIC		0x766d6163	/* "vmac" */
-#define VMACCT_EXPIRE_PERIOD	HZ
+#define VMACCT_EXPIRE_PERIOD	(HZ / 4)	/* an idle mount goes after two periods */
 /* Directory positions: 0 and 1 are the dots, then the fixed names, then pid + offset. */
 #define VMACCT_POS_FIXED	2
 #define VMACCT_POS_PID		16

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bounded torture: processes that change their address space as fast as they can while readers
+ * walk them through every vmacct file. Deterministic seed, fixed duration (VMACCT_TORTURE_SECONDS,
+ * default 20). The kernel's own checkers (KASAN, lockdep, DEBUG_VM on the debug kernel; WARN/BUG
+ * everywhere) judge the module; this program checks that every read either succeeds with
+ * self-consistent numbers or fails with ESRCH/ENOENT/EINTR.
+ *
+ * Mutators: mmap/munmap, mprotect splits, mremap move and grow, MADV_DONTNEED, MADV_PAGEOUT,
+ * MADV_HUGEPAGE (THP) and MADV_NOHUGEPAGE, memfd mappings, fork+exit, threads faulting concurrently,
+ * and processes that exit while being read.
+ * Readers: <pid>, maps/<pid> and all in a loop, some with 1-byte reads, some SIGKILLed mid-read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "vmacct_util.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define NR_MUTATORS	3
+#define NR_READERS	3
+#define SLOTS		32
+#define MAXLEN		(4UL << 20)
+
+static volatile sig_atomic_t stop;
+static pid_t mutators[NR_MUTATORS];
+
+static void on_alarm(int sig)
+{
+	stop = 1;
+}
+
+static unsigned int rnd(unsigned int *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 8;
+}
+
+static void *fault_thread(void *arg)
+{
+	unsigned int seed = (unsigned long)arg;
+	char *p = mmap(NULL, MAXLEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	while (!stop) {
+		p[(rnd(&seed) % (MAXLEN / 4096)) * 4096] = 1;
+		if (!(rnd(&seed) % 64))
+			madvise(p, MAXLEN, MADV_DONTNEED);
+	}
+	return NULL;
+}
+
+/* One mutator: SLOTS mappings, each step changes one of them at random. */
+static void mutate(unsigned int seed)
+{
+	struct { char *p; size_t len; } slot[SLOTS] = {};
+	pthread_t threads[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&threads[i], NULL, fault_thread, (void *)(unsigned long)(seed + i));
+	while (!stop) {
+		int s = rnd(&seed) % SLOTS, op = rnd(&seed) % 10;
+		size_t len = ((rnd(&seed) % (MAXLEN / 4096)) + 1) * 4096;
+		char *q;
+
+		if (!slot[s].p && op > 1) {
+			int memfd = -1;
+
+			if (op == 9) {
+				memfd = memfd_create("torture", 0);
+				/* room for mremap growth: touching past EOF would SIGBUS */
+				if (memfd < 0 || ftruncate(memfd, 4 * MAXLEN))
+					continue;
+			}
+			q = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, memfd, 0);
+			if (memfd >= 0)
+				close(memfd);
+			if (q == MAP_FAILED)
+				continue;
+			slot[s].p = q;
+			slot[s].len = len;
+			memset(q, s, len / 2);
+			continue;
+		}
+		if (!slot[s].p)
+			continue;
+		switch (op) {
+		case 0:
+			munmap(slot[s].p, slot[s].len);
+			slot[s].p = NULL;
+			break;
+		case 1:
+			/* split the VMA in three, then let it merge again */
+			q = slot[s].p + slot[s].len / 2 / 4096 * 4096;
+			mprotect(q, 4096, PROT_READ);
+			mprotect(q, 4096, PROT_READ | PROT_WRITE);
+			break;
+		case 2:
+			if (slot[s].len * 2 > 4 * MAXLEN)
+				break;
+			q = mremap(slot[s].p, slot[s].len, slot[s].len * 2, MREMAP_MAYMOVE);
+			if (q != MAP_FAILED) {
+				slot[s].p = q;
+				slot[s].len *= 2;
+			}
+			break;
+		case 3:
+			madvise(slot[s].p, slot[s].len, MADV_DONTNEED);
+			break;
+		case 4:
+			madvise(slot[s].p, slot[s].len, MADV_PAGEOUT);
+			break;
+		case 5:
+			madvise(slot[s].p, slot[s].len, MADV_HUGEPAGE);
+			memset(slot[s].p, 7, slot[s].len);
+			break;
+		case 6:
+			madvise(slot[s].p, slot[s].len, MADV_NOHUGEPAGE);
+			break;
+		case 7: {
+			/* fork: a child that writes a little and exits at once (COW, exit mid-read) */
+			pid_t c = fork();
+
+			if (c == 0) {
+				memset(slot[s].p, 9, 4096);
+				_exit(0);
+			}
+			if (c > 0)
+				waitpid(c, NULL, 0);
+			break;
+		}
+		default:
+			memset(slot[s].p, op, slot[s].len);
+			break;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	_exit(0);
+}
+
+/* A read gives consistent numbers or one of the documented errors. 0 ok, 1 bad. */
+static int read_one(const char *path, bool byte_by_byte)
+{
+	char buf[8192];
+	struct vmacct_counts c;
+	size_t n = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : 1;
+	for (;;) {
+		r = read(fd, buf + n, byte_by_byte ? 1 : sizeof(buf) - 1 - n);
+		if (r <= 0)
+			break;
+		n += r;
+		if (n >= sizeof(buf) - 1)
+			n = 0;	/* only the last part is kept: large maps files are just streamed */
+	}
+	close(fd);
+	if (r < 0)
+		return errno == ESRCH || errno == EINTR ? 0 : 1;
+	buf[n] = 0;
+	if (!strchr(path + strlen(VMACCT_DIR) + 1, '/') && strncmp(path + strlen(VMACCT_DIR) + 1, "all", 3)) {
+		if (n == 0 || vmacct_parse_summary(buf, &c))
+			return 1;
+		return c.v[VF_SHARED] + c.v[VF_PRIVATE] != c.v[VF_RESIDENT];
+	}
+	return 0;
+}
+
+static void reader(int id, unsigned int seed)
+{
+	char path[64];
+	int bad = 0;
+
+	while (!stop) {
+		pid_t target = mutators[rnd(&seed) % NR_MUTATORS];
+
+		switch (rnd(&seed) % 3) {
+		case 0:
+			snprintf(path, sizeof(path), VMACCT_DIR "/%d", target);
+			break;
+		case 1:
+			snprintf(path, sizeof(path), VMACCT_DIR "/maps/%d", target);
+			break;
+		default:
+			snprintf(path, sizeof(path), VMACCT_DIR "/all");
+			break;
+		}
+		bad += read_one(path, id == 0 && !(rnd(&seed) % 4));
+	}
+	_exit(bad ? 1 : 0);
+}
+
+int main(void)
+{
+	const char *env = getenv("VMACCT_TORTURE_SECONDS");
+	int seconds = env ? atoi(env) : 20, i, status, bad = 0, kills = 0;
+	pid_t readers[NR_READERS];
+	time_t end;
+
+	ksft_print_header();
+	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
+		ksft_exit_skip("needs root and vmacct loaded\n");
+	ksft_set_plan(2);
+	signal(SIGALRM, on_alarm);
+	for (i = 0; i < NR_MUTATORS; i++) {
+		mutators[i] = fork();
+		if (!mutators[i]) {
+			alarm(seconds);
+			mutate(1000 + i);
+		}
+	}
+	for (i = 0; i < NR_READERS; i++) {
+		readers[i] = fork();
+		if (!readers[i]) {
+			alarm(seconds);
+			reader(i, 2000 + i);
+		}
+	}
+	/* A fourth kind of reader: started and SIGKILLed mid-read, over and over. */
+	end = time(NULL) + seconds;
+	while (time(NULL) < end) {
+		pid_t k = fork();
+
+		if (!k) {
+			char path[64];
+
+			snprintf(path, sizeof(path), VMACCT_DIR "/maps/%d", mutators[kills % NR_MUTATORS]);
+			for (;;)
+				read_one(path, true);
+		}
+		usleep(20000 + (kills % 7) * 5000);
+		kill(k, SIGKILL);
+		waitpid(k, NULL, 0);
+		kills++;
+	}
+	for (i = 0; i < NR_READERS; i++) {
+		waitpid(readers[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	ksft_print_msg("%d s, %d mutators, %d readers, %d readers killed mid-read\n", seconds,
+		       NR_MUTATORS, NR_READERS, kills);
+	ksft_test_result(!bad, "every read was consistent or failed with ESRCH/ENOENT/EINTR\n");
+	for (i = 0; i < NR_MUTATORS; i++) {
+		waitpid(mutators[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ksft_print_msg("mutator %d: status %#x\n", mutators[i], status);
+			bad++;
+		}
+	}
+	ksft_test_result(!bad, "mutators ran to the end\n");
+	ksft_finished();
+}
