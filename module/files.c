@@ -296,9 +296,12 @@ const struct file_operations vmacct_maps_fops = {
 
 /* --- all: one record per process, in pid order --- */
 
+/*
+ * The pid number of the process being shown, or the smallest one not shown yet. Only next() moves
+ * it past a process, so a record seq_file discards (buffer full) is shown again from start().
+ */
 struct vmacct_all {
-	int next;	/* smallest pid number not shown yet */
-	int shown;	/* pid number show() handled last */
+	int next;
 };
 
 /* The next thread-group leader at or after @*nr in the initial pid namespace, with a reference. */
@@ -339,7 +342,7 @@ static void *vmacct_all_next(struct seq_file *m, void *v, loff_t *pos)
 	++*pos;
 	if (v != SEQ_START_TOKEN) {
 		put_task_struct(v);
-		p->next = p->shown + 1;
+		p->next++;
 	}
 	return vmacct_next_process(&p->next);
 }
@@ -369,8 +372,7 @@ static int vmacct_all_show(struct seq_file *m, void *v)
 		return ret;
 	/* Kernel threads and processes that exited meanwhile have no row. */
 	if (!ret)
-		vmacct_show_all_row(m, task_tgid_nr(task), comm, &st, &top);
-	p->shown = task_tgid_nr(task);
+		vmacct_show_all_row(m, p->next, comm, &st, &top);
 	return 0;
 }
 
