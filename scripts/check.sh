@@ -97,6 +97,17 @@ for k in $kernels; do
 	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | grep -E '^ *(not )?ok |^ *# ' | sed 's/^/  /'
 	read -r kp kf ks < <("$VMACCT_TOP/scripts/ktap-count.sh" "$log")
 	p=$((p + kp)) f=$((f + kf)) s=$((s + ks))
+	# A second boot with debugfs=off: a clean refusal, no crash.
+	offlog="$B/$k/console-debugfs-off.log"
+	if "$VMACCT_TOP/scripts/guest.sh" --append debugfs=off --timeout 300 --log "$offlog" "$k" \
+		"$VMACCT_TOP/scripts/guest-payload-debugfs-off.sh"; then
+		p=$((p + 1))
+	else
+		status=guest-report f=$((f + 1))
+	fi
+	grep -E '^(not )?ok ' "$offlog" | sed 's/^/  debugfs=off: /'
+	read -r kp kf ks < <("$VMACCT_TOP/scripts/ktap-count.sh" "$offlog")
+	p=$((p + kp)) f=$((f + kf)) s=$((s + ks))
 	[ "$kf" -gt 0 ] && [ "$status" = ok ] && status=tests-failed
 	[ "$((kp + kf + ks))" = 0 ] && { status=no-results f=$((f + 1)); }
 	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
