@@ -169,13 +169,26 @@ static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
 	return mapcount < 2;
 }
 #elif defined(CONFIG_NO_PAGE_MAPCOUNT)
+/*
+ * folio_average_page_mapcount() (fs/proc/internal.h, not in the module headers), re-stated: the
+ * PTE mappings are averaged over the folio's pages and rounded to the closest integer, the
+ * PMD (entire) mappings are added whole, and a mapped folio averages at least 1.
+ */
 static inline int vmacct_page_mapcount(struct folio *folio, struct page *page)
 {
-	int mapcount = folio_mapcount(folio);
+	int mapcount, entire_mapcount, avg;
 
-	if (folio_test_large(folio))
-		return DIV_ROUND_CLOSEST(mapcount, folio_nr_pages(folio));
-	return mapcount;
+	if (!folio_test_large(folio))
+		return atomic_read(&folio->_mapcount) + 1;
+	mapcount = folio_mapcount(folio);
+	if (unlikely(mapcount <= 0))
+		return 0;
+	entire_mapcount = folio_entire_mapcount(folio);
+	if (mapcount <= entire_mapcount)
+		return entire_mapcount;
+	mapcount -= entire_mapcount;
+	avg = ((unsigned int)mapcount + folio_nr_pages(folio) / 2) >> folio_order(folio);
+	return max_t(int, avg + entire_mapcount, 1);
 }
 
 static inline bool vmacct_folio_exclusive(struct folio *folio, int mapcount)
@@ -210,6 +223,19 @@ static inline unsigned long vmacct_statm_counter(struct mm_struct *mm, int membe
 	return get_mm_counter_sum(mm, member);
 #else
 	return get_mm_counter(mm, member);
+#endif
+}
+
+/*
+ * An inode's times, set once at creation (new_inode() leaves them as the slab had them). Since 6.7
+ * the fields are private behind accessors and simple_inode_init_ts() sets all three.
+ */
+static inline void vmacct_inode_init_ts(struct inode *inode)
+{
+#ifdef VMACCT_HAVE_SIMPLE_INODE_INIT_TS
+	simple_inode_init_ts(inode);
+#else
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
 #endif
 }
 

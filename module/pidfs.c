@@ -61,6 +61,7 @@ static struct inode *vmacct_new_inode(struct super_block *sb, umode_t mode,
 		inode->i_op = iop;
 	inode->i_fop = fop;
 	inode->i_private = private;
+	vmacct_inode_init_ts(inode);
 	if (S_ISDIR(mode))
 		set_nlink(inode, 2);
 	return inode;
