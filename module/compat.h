@@ -235,7 +235,11 @@ static inline void vmacct_inode_init_ts(struct inode *inode)
 #ifdef VMACCT_HAVE_SIMPLE_INODE_INIT_TS
 	simple_inode_init_ts(inode);
 #else
-	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+	struct timespec64 now = current_time(inode);
+
+	inode->i_atime = now;
+	inode->i_mtime = now;
+	inode->i_ctime = now;
 #endif
 }
 
