@@ -56,6 +56,12 @@ static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
 {
 	struct page *page;
 
+	/*
+	 * Where vmacct must differ from smaps: for a shmem VMA, smaps also counts an empty pte
+	 * (or a whole hole, smaps_pte_hole()) whose page was swapped out of the shmem page cache,
+	 * via shmem_partial_swap_usage()/shmem_swap_usage(). Neither is exported to modules on
+	 * any kernel of the matrix, so such pages are missing from `swap` (README: "swap").
+	 */
 	if (pte_none(pte))
 		return;
 	if (pte_present(pte)) {

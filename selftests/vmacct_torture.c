@@ -155,9 +155,27 @@ static void mutate(unsigned int seed)
 	_exit(0);
 }
 
-/* A read gives consistent numbers or one of the documented errors. 0 ok, 1 bad. */
+/* Report a bad read from a child process: its stdout is flushed before _exit(). */
+static int bad_read(const char *path, const char *what, int err, const char *text)
+{
+	static int reported;
+
+	if (reported++ < 5)
+		ksft_print_msg("%s: %s%s%s\n", path, what, err ? ": " : "", err ? strerror(err) : "");
+	if (text && reported <= 5)
+		ksft_print_msg("%s text: %.200s\n", path, text);
+	fflush(stdout);
+	return 1;
+}
+
+/*
+ * A read gives consistent numbers or one of the documented errors. 0 ok, 1 bad. A target that
+ * has exited (a zombie mutator at the end, a forked child) fails at open with ENOENT (no dentry)
+ * or ESRCH (a cached dentry whose process has no address space any more), or later with ESRCH.
+ */
 static int read_one(const char *path, bool byte_by_byte)
 {
+	const char *name = path + strlen(VMACCT_DIR) + 1;
 	char buf[8192];
 	struct vmacct_counts c;
 	size_t n = 0;
@@ -165,7 +183,7 @@ static int read_one(const char *path, bool byte_by_byte)
 	int fd = open(path, O_RDONLY);
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : 1;
+		return errno == ENOENT || errno == ESRCH ? 0 : bad_read(path, "open", errno, NULL);
 	for (;;) {
 		r = read(fd, buf + n, byte_by_byte ? 1 : sizeof(buf) - 1 - n);
 		if (r <= 0)
@@ -174,15 +192,22 @@ static int read_one(const char *path, bool byte_by_byte)
 		if (n >= sizeof(buf) - 1)
 			n = 0;	/* only the last part is kept: large maps files are just streamed */
 	}
-	close(fd);
-	if (r < 0)
-		return errno == ESRCH || errno == EINTR ? 0 : 1;
-	buf[n] = 0;
-	if (!strchr(path + strlen(VMACCT_DIR) + 1, '/') && strncmp(path + strlen(VMACCT_DIR) + 1, "all", 3)) {
-		if (n == 0 || vmacct_parse_summary(buf, &c))
-			return 1;
-		return c.v[VF_SHARED] + c.v[VF_PRIVATE] != c.v[VF_RESIDENT];
+	if (r < 0) {
+		int err = errno;
+
+		close(fd);
+		return err == ESRCH || err == EINTR ? 0 : bad_read(path, "read", err, NULL);
 	}
+	close(fd);
+	buf[n] = 0;
+	if (strchr(name, '/') || !strncmp(name, "all", 3))
+		return 0;
+	if (n == 0)
+		return bad_read(path, "empty summary", 0, NULL);
+	if (vmacct_parse_summary(buf, &c))
+		return bad_read(path, "unparsable summary", 0, buf);
+	if (c.v[VF_SHARED] + c.v[VF_PRIVATE] != c.v[VF_RESIDENT])
+		return bad_read(path, "shared + private != resident", 0, buf);
 	return 0;
 }
 
@@ -207,13 +232,14 @@ static void reader(int id, unsigned int seed)
 		}
 		bad += read_one(path, id == 0 && !(rnd(&seed) % 4));
 	}
+	fflush(stdout);
 	_exit(bad ? 1 : 0);
 }
 
 int main(void)
 {
 	const char *env = getenv("VMACCT_TORTURE_SECONDS");
-	int seconds = env ? atoi(env) : 20, i, status, bad = 0, kills = 0;
+	int seconds = env ? atoi(env) : 20, i, status, bad = 0, dead = 0, kills = 0;
 	pid_t readers[NR_READERS];
 	time_t end;
 
@@ -221,6 +247,7 @@ int main(void)
 	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
 		ksft_exit_skip("needs root and vmacct loaded\n");
 	ksft_set_plan(2);
+	fflush(stdout);	/* the children flush stdout: nothing of the parent's may be in it */
 	signal(SIGALRM, on_alarm);
 	for (i = 0; i < NR_MUTATORS; i++) {
 		mutators[i] = fork();
@@ -255,8 +282,10 @@ int main(void)
 	}
 	for (i = 0; i < NR_READERS; i++) {
 		waitpid(readers[i], &status, 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ksft_print_msg("reader %d: status %#x\n", i, status);
 			bad++;
+		}
 	}
 	ksft_print_msg("%d s, %d mutators, %d readers, %d readers killed mid-read\n", seconds,
 		       NR_MUTATORS, NR_READERS, kills);
@@ -265,9 +294,9 @@ int main(void)
 		waitpid(mutators[i], &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			ksft_print_msg("mutator %d: status %#x\n", mutators[i], status);
-			bad++;
+			dead++;
 		}
 	}
-	ksft_test_result(!bad, "mutators ran to the end\n");
+	ksft_test_result(!dead, "mutators ran to the end\n");
 	ksft_finished();
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vmacct_util.h"
@@ -339,13 +340,72 @@ int vmacct_diff(const char *what, const struct vmacct_counts *got, const struct 
 	return bad;
 }
 
+/*
+ * kselftest_harness runs each TEST() in a forked child: the rows for the final table live in a
+ * MAP_SHARED page set up before the first test, so the parent sees what every child recorded.
+ */
+#define SHR_TABLE_ROWS 64
+struct shr_row {
+	char scenario[32];
+	int64_t top, exact;
+	uint64_t file_private, shmem_private, anon_shared;
+};
+static struct shr_table {
+	int n;
+	struct shr_row row[SHR_TABLE_ROWS];
+} *shr_table;
+
+__attribute__((constructor)) static void shr_table_init(void)
+{
+	void *p = mmap(NULL, sizeof(*shr_table), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	shr_table = p == MAP_FAILED ? NULL : p;
+}
+
+void shr_report_table(void)
+{
+	int i;
+
+	if (!shr_table || !shr_table->n)
+		return;
+	printf("# SHR-REPORT table: what top's SHR counts vs what is really shared, per scenario (kB)\n");
+	printf("# SHR-REPORT %-28s %8s %8s %8s %8s %8s %8s\n", "scenario", "top_shr", "shared",
+	       "error", "file_prv", "shm_prv", "anon_shr");
+	for (i = 0; i < shr_table->n; i++) {
+		const struct shr_row *r = &shr_table->row[i];
+
+		printf("# SHR-REPORT %-28s %8" PRId64 " %8" PRId64 " %+8" PRId64 " %8" PRIu64 " %8" PRIu64
+		       " %8" PRIu64 "\n", r->scenario, r->top, r->exact, r->top - r->exact,
+		       r->file_private, r->shmem_private, r->anon_shared);
+	}
+	printf("# SHR-REPORT error = top_shr - shared = file_private + shmem_private - anon_shared\n");
+	fflush(stdout);
+}
+
+/*
+ * Per mapping, top's SHR is what the mapping adds to statm's shared counter (RssFile + RssShmem):
+ * all its file and shmem pages. That is computed from the row, exactly; the process's own counter
+ * also holds the test program's other mappings and per-CPU counter drift.
+ */
 void shr_report(const char *scenario, const struct vmacct_counts *c)
 {
 	const uint64_t *v = c->v;
 	int64_t top = v[VF_FILE_SHARED] + v[VF_FILE_PRIVATE] + v[VF_SHMEM_SHARED] + v[VF_SHMEM_PRIVATE];
 	int64_t exact = v[VF_ANON_SHARED] + v[VF_FILE_SHARED] + v[VF_SHMEM_SHARED];
 
-	printf("# SHR-REPORT %-28s top_shr_counts=%6" PRId64 " kB exact_shared=%6" PRId64
+	if (shr_table && shr_table->n < SHR_TABLE_ROWS) {
+		struct shr_row *r = &shr_table->row[shr_table->n++];
+
+		snprintf(r->scenario, sizeof(r->scenario), "%s", scenario);
+		r->top = top;
+		r->exact = exact;
+		r->file_private = v[VF_FILE_PRIVATE];
+		r->shmem_private = v[VF_SHMEM_PRIVATE];
+		r->anon_shared = v[VF_ANON_SHARED];
+	}
+
+	printf("# SHR-REPORT %-28s top_shr=%6" PRId64 " kB exact_shared=%6" PRId64
 	       " kB error=%+7" PRId64 " kB (file_private %" PRIu64 " + shmem_private %" PRIu64
 	       " - anon_shared %" PRIu64 ")\n", scenario, top, exact, top - exact,
 	       v[VF_FILE_PRIVATE], v[VF_SHMEM_PRIVATE], v[VF_ANON_SHARED]);

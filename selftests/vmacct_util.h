@@ -70,5 +70,10 @@ int vmacct_diff(const char *what, const struct vmacct_counts *got, const struct 
 void shr_report(const char *scenario, const struct vmacct_counts *row);
 /* The same for a whole process: top's real SHR (statm) against the exact shared size. */
 void shr_report_process(const struct vmacct_counts *summary);
+/*
+ * Every shr_report() line is also kept (in memory shared with the forked test children) for the
+ * table that shr_report_table() prints once at the end.
+ */
+void shr_report_table(void);
 
 #endif /* VMACCT_UTIL_H */
