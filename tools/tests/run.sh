@@ -1,0 +1,219 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host-side tests of the reader (make -C tools check): unit tests, every output format against
+# recorded fixtures with exact expected outputs, JSON through a real JSON parser and checked
+# against the fixture numbers, Prometheus text through promtool, error paths and exit codes, and
+# --compare-top against recorded and live procps top output. KTAP on stdout; exit 1 on failure.
+#
+#   tests/run.sh            run
+#   tests/run.sh --update   rewrite tests/expected/ from the current reader (review the diff!)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$(cd "$here/.." && pwd)
+V="$tools/vmacct"
+FX="$here/fixtures"
+EXP="$here/expected"
+out="$here/out"
+update=0
+[ "${1:-}" = --update ] && update=1
+rm -rf "$out"
+mkdir -p "$out"
+export VMACCT_PASSWD="$FX/synthetic/passwd"
+unset VMACCT_ROOT VMACCT_PROC VMACCT_TOP
+
+n=0 failed=0
+results=()
+pass() { results+=("ok $((++n)) - $1"); }
+fail() { results+=("not ok $((++n)) - $1"); failed=$((failed + 1)); }
+skip() { results+=("ok $((++n)) - $1 # SKIP $2"); }
+check() {
+	if eval "$2" >"$out/check.log" 2>&1; then
+		pass "$1"
+	else
+		fail "$1"
+		while IFS= read -r l; do results+=("# $l"); done < <(head -20 "$out/check.log")
+	fi
+}
+diag() { results+=("# $*"); }
+
+# golden NAME FIXTURE ARGS...: stdout, stderr and exit status must match tests/expected/NAME.
+golden() {
+	local name=$1 fx=$2
+	shift 2
+	"$V" --root "$FX/$fx" --proc "$FX/$fx/proc" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	echo "exit $?" >>"$out/$name.err"
+	if [ $update = 1 ]; then
+		cp "$out/$name.out" "$EXP/$name.out"
+		cp "$out/$name.err" "$EXP/$name.err"
+	fi
+	if cmp -s "$out/$name.out" "$EXP/$name.out" && cmp -s "$out/$name.err" "$EXP/$name.err"; then
+		pass "$name: vmacct $* (fixture $fx)"
+	else
+		fail "$name: vmacct $* (fixture $fx)"
+		diff -u "$EXP/$name.out" "$out/$name.out" | head -20 | sed 's/^/# /' >"$out/d"
+		diff -u "$EXP/$name.err" "$out/$name.err" | head -10 | sed 's/^/# /' >>"$out/d"
+		while IFS= read -r l; do results+=("$l"); done <"$out/d"
+	fi
+}
+
+# 1. unit tests of the parsers and escapers
+if "$tools/tests/unit" >"$out/unit.txt"; then pass "unit tests ($(grep -c '^ok' "$out/unit.txt") cases)"
+else fail "unit tests"; grep '^not ok' "$out/unit.txt" | sed 's/^/# /' | while IFS= read -r l; do results+=("$l"); done; fi
+
+# 2. every view and format against exact expected outputs
+G=guest-6.12
+gp=$(awk 'NR > 1 && $NF != "sleep" && $NF != "cat" && $NF != "init" && $NF != "sh" { print $1 }' "$FX/$G/all" | head -2 | tr '\n' ' ')
+golden synthetic_table synthetic
+golden synthetic_table_kb_sort_limit synthetic -k -s pss -n 2
+golden synthetic_table_sort_comm synthetic -s comm
+golden synthetic_detail synthetic 1 31337
+golden synthetic_detail_maps synthetic -m -n 3 4242 777
+golden synthetic_json synthetic --json
+golden synthetic_json_detail_maps synthetic --pretty -m 4242 777 31337
+golden synthetic_prom synthetic --prometheus
+golden usage_compare_top_json synthetic --compare-top --json 1
+golden guest_table $G
+golden guest_detail_maps $G -m $gp
+golden guest_json $G -j
+golden guest_json_detail $G -j -m $(ls "$FX/$G/maps" | tr '\n' ' ')
+golden guest_prom $G -P
+
+# 3. JSON: parsed by python3's json module, and every number equal to the fixture's `all` row
+jsonck() { python3 - "$@" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding='utf-8'))
+fx = sys.argv[2]
+rows = open(fx + '/all', 'rb').read().split(b'\n')
+hdr = rows[0].decode().split()[1:]
+want = {}
+for r in rows[1:]:
+    if not r:
+        continue
+    v = r.split(b' ')
+    want[int(v[0])] = dict(zip(hdr, v))
+def unesc(b):
+    out, i = bytearray(), 0
+    while i < len(b):
+        if b[i:i+1] == b'\\':
+            out.append(int(b[i+1:i+4], 8)); i += 4
+        else:
+            out.append(b[i]); i += 1
+    return bytes(out)
+assert doc['unit'] == 'kB'
+def pidfile(pid):
+    # the <pid> file was read at its own moment: detail output is checked against it
+    d = {}
+    for l in open('%s/%d' % (fx, pid), 'rb').read().split(b'\n'):
+        if l:
+            k, v = l.split(b': ', 1)
+            d[k.decode()] = v[:-3] if v.endswith(b' kB') else v
+    return d
+for p in doc['processes']:
+    w = pidfile(p['pid']) if 'verdict' in p else want[p['pid']]
+    for k, v in w.items():
+        if k in ('pid', 'comm') or k not in p:
+            continue
+        assert p[k] == int(v), (p['pid'], k, p[k], v)
+    raw = unesc(w['comm'])
+    assert p['comm'] == raw.decode('utf-8', 'replace'), (p['comm'], raw)
+    assert unesc(p['comm_escaped'].encode()) == raw
+    assert p['shr_error'] == p['top_shr'] - p['shared']
+    if 'verdict' in p:
+        d = p['verdict']
+        assert d['shr_error'] == d['file_private'] + d['shmem_private'] - d['anon_shared'] + d['counter_drift']
+    if 'maps' in p:
+        for k in ('resident', 'shared', 'private', 'anon_shared', 'file_private', 'swap', 'mapped'):
+            assert sum(m[k] for m in p['maps']) == p[k], (p['pid'], k)
+print('ok', len(doc['processes']))
+PY
+}
+if command -v python3 >/dev/null; then
+	for j in synthetic_json:synthetic synthetic_json_detail_maps:synthetic guest_json:$G guest_json_detail:$G; do
+		check "${j%%:*} is valid JSON (python3 json) with the fixture's numbers and comms" \
+			"jsonck '$out/${j%%:*}.out' '$FX/${j#*:}'"
+	done
+else
+	skip "JSON validation" "python3 not installed"
+fi
+
+# 4. Prometheus: promtool check metrics (Debian package prometheus), values in bytes
+if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \
+		>"$out/apt.log" 2>&1
+fi
+for p in synthetic_prom guest_prom; do
+	if command -v promtool >/dev/null; then
+		check "$p passes promtool check metrics" "promtool check metrics <'$out/$p.out'"
+	else
+		skip "$p passes promtool check metrics" "promtool missing and prometheus could not be installed"
+	fi
+done
+check "prometheus values are the fixture's kB times 1024" \
+	"grep -q '^vmacct_resident_bytes{pid=\"4242\",comm=\"postgres: writer\"} 4294967296\$' '$out/synthetic_prom.out' &&
+	 grep -q '^vmacct_shr_error_bytes{pid=\"4242\",comm=\"postgres: writer\"} -402644992\$' '$out/synthetic_prom.out' &&
+	 grep -qF 'comm=\"x\\\"\\\\\\ny' '$out/synthetic_prom.out'"
+
+# 5. hostile names: one table row per process whatever the name
+check "table: one line per process with hostile comms (guest fixture)" \
+	"[ \$(grep -c . '$out/guest_table.out') -eq \$((\$(grep -c . '$FX/$G/all') - 1 + 5)) ]"
+check "table: no control bytes in any table output" \
+	"! LC_ALL=C grep -l \$'[\\x01-\\x08\\x0b-\\x1f\\x7f]' '$out'/*table*.out '$out'/*detail*.out"
+
+# 6. error paths and their exit codes
+ex() { "$V" "$@" >"$out/ex.out" 2>"$out/ex.err"; echo $?; }
+check "missing --root dir: exit 3, says debugfs/module" \
+	"[ \$(ex --root '$out/nonexistent') = 3 ] && grep -q 'debugfs mounted and the vmacct module loaded' '$out/ex.err'"
+check "default root on this host: exit 3 with the mount or modprobe command (or 0 if loaded)" \
+	"r=\$(ex); [ \$r = 0 ] || { [ \$r = 3 ] && grep -Eq 'mount -t debugfs|modprobe vmacct' '$out/ex.err'; } || { [ \$r = 4 ]; }"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	cp -r "$FX/synthetic" "$out/private" && chmod 0700 "$out/private" && chmod 0755 "$out"
+	check "not root: exit 4, says run as root" \
+		"[ \$(ex_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups '$V' --root '$out/private' >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err'"
+else
+	skip "not root: exit 4" "needs root and setpriv to drop to nobody"
+fi
+check "pid gone: exit 5" "[ \$(ex --root '$FX/synthetic' 99999) = 5 ] && grep -q 'process 99999 does not exist' '$out/ex.err'"
+check "one pid gone among others: others shown, exit 5" \
+	"[ \$(ex --root '$FX/synthetic' 1 99999) = 5 ] && grep -q '^PID 1 ' '$out/ex.out'"
+mkfx() { rm -rf "$out/$1"; cp -r "$FX/synthetic" "$out/$1"; }
+mkfx v1; echo 1.0 >"$out/v1/version"
+check "incompatible module version 1.0: exit 6" "[ \$(ex --root '$out/v1') = 6 ] && grep -q \"version '1.0' is not supported\" '$out/ex.err'"
+mkfx nover; rm "$out/nover/version"
+check "no version file: exit 6" "[ \$(ex --root '$out/nover') = 6 ]"
+mkfx nocol; sed -i '1s/ pss / /' "$out/nocol/all"
+check "header lacking a column: exit 6" "[ \$(ex --root '$out/nocol') = 6 ] && grep -q 'lacking a required column' '$out/ex.err'"
+mkfx badrow; echo '5 1 2 3' >>"$out/badrow/all"
+check "malformed row: exit 6 naming the line" "[ \$(ex --root '$out/badrow') = 6 ] && grep -q 'all:6' '$out/ex.err'"
+mkfx badpid; sed -i 's/^pss: .*/pss: many/' "$out/badpid/1"
+check "malformed <pid> file: exit 6" "[ \$(ex --root '$out/badpid' 1) = 6 ]"
+check "usage errors: exit 2" \
+	"[ \$(ex -s bogus) = 2 ] && [ \$(ex -m) = 2 ] && [ \$(ex x1) = 2 ] && [ \$(ex -j -P) = 2 ] && [ \$(ex -w 0) = 2 ] && [ \$(ex --nope) = 2 ]"
+check "--help and --version: exit 0" "[ \$(ex --help) = 0 ] && grep -q 'Exit status' '$out/ex.out' && [ \$(ex -V) = 0 ]"
+
+# 7. --compare-top: recorded top output through a stand-in top, then the real top on this host
+FAKE_TOP_OUTPUT="$FX/top/synthetic.txt" FAKE_TOP_PIDS=1,4242 VMACCT_TOP="$here/fake-top.sh" \
+	golden compare_top_recorded synthetic --compare-top 1 4242
+if command -v top >/dev/null; then
+	sleep 600 &
+	sp=$!
+	sleep 0.3
+	mkfx live
+	sed "s/^pid: .*/pid: $sp/" "$FX/synthetic/1" >"$out/live/$sp"
+	statm=($(cat /proc/$sp/statm))
+	pg=$(($(getconf PAGESIZE) / 1024))
+	check "compare-top with the real top $(top -V 2>/dev/null | head -1 | awk '{print $NF}'): its VIRT RES SHR equal /proc/$sp/statm" \
+		"ex --root '$out/live' --compare-top $sp >/dev/null; cat '$out/ex.out';
+		 grep -Eq \"^  VIRT +\$((statm[0] * pg)) kB \" '$out/ex.out' &&
+		 grep -Eq \"^  RES +\$((statm[1] * pg)) kB \" '$out/ex.out' &&
+		 grep -Eq \"^  SHR +\$((statm[2] * pg)) kB \" '$out/ex.out'"
+	kill $sp
+	check "compare-top: top missing gives exit 7" \
+		"[ \$(VMACCT_TOP=/nonexistent/top ex --root '$FX/synthetic' -c 1) = 7 ] && grep -q 'needs procps top' '$out/ex.err'"
+else
+	skip "compare-top with the real top" "procps top not installed"
+fi
+
+echo "TAP version 13"
+echo "1..$n"
+printf '%s\n' "${results[@]}"
+[ $failed = 0 ]

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The reader's model of the module's debugfs files. Data flows one way:
+ * debugfs text (debugfs.c) -> struct vm_proc / struct vm_map -> table, JSON or Prometheus text.
+ * Every number is kept in kB, exactly as the module printed it; formatters convert.
+ */
+#ifndef VMACCT_H
+#define VMACCT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes; documented in vmacct.8 and --help. */
+enum {
+	VM_EXIT_OK = 0,
+	VM_EXIT_ERROR = 1,	/* I/O or output error not covered below */
+	VM_EXIT_USAGE = 2,	/* bad option or argument */
+	VM_EXIT_NOMODULE = 3,	/* debugfs not mounted or vmacct not loaded */
+	VM_EXIT_PERM = 4,	/* not root */
+	VM_EXIT_NOPID = 5,	/* a requested process does not exist (or exited) */
+	VM_EXIT_VERSION = 6,	/* debugfs files from an incompatible module version */
+	VM_EXIT_TOP = 7,	/* --compare-top: top missing, failed or printed something unparsable */
+};
+
+/*
+ * The per-process fields, named and ordered as in the module's <pid> file. The maps rows carry
+ * the same fields except the top_* counters (which exist per process only).
+ */
+enum vm_field {
+	VF_MAPPED, VF_RESIDENT, VF_SHARED, VF_PRIVATE, VF_PSS,
+	VF_ANON_SHARED, VF_ANON_PRIVATE, VF_FILE_SHARED, VF_FILE_PRIVATE,
+	VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP, VF_HUGETLB,
+	VF_TOP_VIRT, VF_TOP_RES, VF_TOP_SHR,
+	VF_NR,
+	VF_NR_MAP = VF_TOP_VIRT,	/* fields present in a maps row */
+};
+
+extern const char *const vm_field_names[VF_NR];
+int vm_field_by_name(const char *name);
+
+/* A byte string that may hold any byte (comm and paths are arbitrary bytes). */
+struct vm_bytes {
+	char *s;
+	size_t len;
+};
+
+struct vm_proc {
+	int pid;
+	struct vm_bytes comm;
+	uint64_t f[VF_NR];	/* kB */
+	long uid;		/* -1 when unknown */
+};
+
+struct vm_map {
+	uint64_t start, end, offset;
+	char perms[5];
+	struct vm_bytes path;
+	uint64_t f[VF_NR_MAP];	/* kB */
+};
+
+struct vm_procs {
+	struct vm_proc *v;
+	size_t n, cap;
+};
+
+struct vm_maps {
+	struct vm_map *v;
+	size_t n, cap;
+};
+
+/* Where to read; tests point these at recorded fixture directories. */
+struct vm_source {
+	const char *root;	/* the module's debugfs directory */
+	const char *proc;	/* procfs, for the owner of a process (USER column) */
+	bool root_is_default;
+};
+
+/* debugfs.c: each returns a VM_EXIT_* code and has printed the reason on stderr. */
+int vm_check_version(const struct vm_source *src, char *ver, size_t verlen);
+int vm_read_all(const struct vm_source *src, struct vm_procs *out);
+int vm_read_pid(const struct vm_source *src, int pid, struct vm_proc *out);
+int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out);
+void vm_procs_free(struct vm_procs *p);
+void vm_maps_free(struct vm_maps *m);
+void vm_proc_free(struct vm_proc *p);
+long vm_proc_uid(const struct vm_source *src, int pid);
+const char *vm_user_name(long uid, char *buf, size_t len);
+
+/* escape.c */
+int vm_unescape(const char *in, size_t inlen, struct vm_bytes *out);
+size_t vm_utf8_seq(const unsigned char *s, size_t len);
+void vm_put_table_text(FILE *f, const struct vm_bytes *b, size_t maxcols);
+size_t vm_table_width(const struct vm_bytes *b);
+void vm_put_prom_label(FILE *f, const struct vm_bytes *b);
+void vm_put_octal_escaped(FILE *f, const struct vm_bytes *b);
+
+/* The decomposition of top's SHR error (kB, signed). */
+struct vm_verdict {
+	int64_t top_shr, shared, error, file_private, shmem_private, anon_shared, drift;
+};
+void vm_verdict(const uint64_t *f, struct vm_verdict *v);
+int64_t vm_map_error(const struct vm_map *m);
+
+/* Output options shared by the formatters. */
+struct vm_opts {
+	bool kb;		/* exact kB instead of human sizes */
+	bool maps;		/* -m */
+	bool pretty;		/* JSON indentation */
+	long limit;		/* -n; <0 = no limit */
+	int sort_field;		/* a VF_* or one of the VS_* below */
+	bool sort_set;
+	const char *version;
+};
+enum { VS_PID = VF_NR, VS_COMM, VS_SHR_ERROR, VS_USER };
+int vm_sort_key(const char *name);
+void vm_sort_procs(struct vm_procs *p, const struct vm_opts *o);
+
+/* format_table.c */
+void vm_human(char *buf, size_t len, int64_t kb, bool sign, bool kb_exact);
+void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o);
+void vm_table_detail(FILE *f, const struct vm_proc *p, const struct vm_maps *m,
+		     const struct vm_opts *o);
+
+/* format_json.c */
+void vm_json_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o);
+void vm_json_detail(FILE *f, const struct vm_proc *p, const struct vm_maps *const *maps,
+		    size_t n, const struct vm_opts *o);
+
+/* format_prom.c */
+void vm_prom(FILE *f, const struct vm_procs *p);
+
+/* compare_top.c */
+struct vm_top_row {
+	int pid;
+	uint64_t virt, res, shr;	/* kB, as top printed them (after its scaling) */
+	uint64_t virt_step, res_step, shr_step;	/* kB: the precision of what top printed */
+};
+int vm_top_parse_size(const char *s, uint64_t *kb, uint64_t *step);
+int vm_top_parse(const char *text, struct vm_top_row **rows, size_t *n);
+int vm_compare_top(FILE *f, const struct vm_source *src, const int *pids, size_t npids,
+		   const struct vm_opts *o);
+
+#endif
