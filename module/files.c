@@ -19,6 +19,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -26,6 +27,7 @@
 #include "compat.h"
 #include "files.h"
 #include "format.h"
+#include "mmlock.h"
 #include "walk.h"
 
 /* What statm reports at this moment: total_vm, and the rss counters top reads as RES and SHR. */
@@ -87,6 +89,21 @@ const struct file_operations vmacct_version_fops = {
 	.release = single_release,
 };
 
+/* --- stats: how the walker itself behaved since the module was loaded (mmlock.c) --- */
+
+static int vmacct_stats_open(struct inode *inode, struct file *file)
+{
+	return vmacct_open_check(file) ?: single_open(file, vmacct_stats_show, NULL);
+}
+
+const struct file_operations vmacct_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = vmacct_stats_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 /* --- <pid> --- */
 
 static int vmacct_summary_show(struct seq_file *m, void *unused)
@@ -124,9 +141,8 @@ const struct file_operations vmacct_summary_fops = {
 /* --- maps/<pid>: one record per VMA, so any number of VMAs streams through a fixed buffer --- */
 
 struct vmacct_maps {
-	struct mm_struct *mm;		/* mmgrab()ed at open */
+	struct vmacct_mmlock lock;	/* .mm mmgrab()ed at open; held from start() to stop() */
 	bool mm_held;			/* mmget_not_zero() taken by start() */
-	bool locked;			/* mmap_lock held for reading */
 	unsigned long next;		/* address of the next VMA to show */
 	unsigned long shown_end;	/* end of the VMA show() printed last */
 	char *pathbuf;
@@ -134,11 +150,9 @@ struct vmacct_maps {
 
 static void vmacct_maps_release_mm(struct vmacct_maps *p)
 {
-	if (p->locked)
-		mmap_read_unlock(p->mm);
+	vmacct_mmlock_release(&p->lock);
 	if (p->mm_held)
-		mmput(p->mm);
-	p->locked = false;
+		mmput(p->lock.mm);
 	p->mm_held = false;
 }
 
@@ -147,19 +161,19 @@ static void *vmacct_maps_start(struct seq_file *m, loff_t *pos)
 	struct vmacct_maps *p = m->private;
 	struct vm_area_struct *vma;
 
-	if (!mmget_not_zero(p->mm))
+	if (!mmget_not_zero(p->lock.mm))
 		return *pos ? NULL : ERR_PTR(-ESRCH);
 	p->mm_held = true;
-	if (mmap_read_lock_killable(p->mm)) {
+	if (vmacct_mmlock_take(&p->lock)) {
 		vmacct_maps_release_mm(p);
 		return ERR_PTR(-EINTR);
 	}
-	p->locked = true;
 	if (!*pos) {
+		vmacct_mmlock_count_walk();
 		p->next = 0;
 		return SEQ_START_TOKEN;
 	}
-	vma = find_vma(p->mm, p->next);
+	vma = find_vma(p->lock.mm, p->next);
 	return vma;
 }
 
@@ -170,9 +184,14 @@ static void *vmacct_maps_next(struct seq_file *m, void *v, loff_t *pos)
 	++*pos;
 	if (v != SEQ_START_TOKEN)
 		p->next = p->shown_end;
-	if (!p->locked)
+	if (!p->lock.held)
+		return NULL;	/* the walk was interrupted by a fatal signal */
+	/* One VMA is one step; the next VMA is found by address, so letting go is harmless. */
+	if (fatal_signal_pending(current))
 		return NULL;
-	return find_vma(p->mm, p->next);
+	if (vmacct_mmlock_step(&p->lock) && vmacct_mmlock_yield(&p->lock))
+		return NULL;
+	return find_vma(p->lock.mm, p->next);
 }
 
 static void vmacct_maps_stop(struct seq_file *m, void *v)
@@ -222,10 +241,8 @@ static int vmacct_maps_show(struct seq_file *m, void *v)
 	vi.offset = file ? (unsigned long long)vma->vm_pgoff << PAGE_SHIFT : 0;
 	vi.path = vmacct_vma_path(p, vma);
 
-	ret = vmacct_walk_vma(p->mm, &vma, &st);
-	if (ret == -EINTR) {
-		p->locked = false;	/* the walk released mmap_lock */
-	} else {
+	ret = vmacct_walk_vma(&p->lock, vma, &st);
+	if (ret != -EINTR) {
 		/* -ESTALE: the VMA changed while mmap_lock was dropped; its row is partial. */
 		vmacct_show_maps_row(m, &vi, &st);
 		p->shown_end = vi.end;
@@ -273,7 +290,7 @@ static int vmacct_maps_open(struct inode *inode, struct file *file)
 	}
 	mmgrab(mm);
 	mmput(mm);
-	p->mm = mm;
+	p->lock.mm = mm;
 	return 0;
 }
 
@@ -281,7 +298,7 @@ static int vmacct_maps_release(struct inode *inode, struct file *file)
 {
 	struct vmacct_maps *p = ((struct seq_file *)file->private_data)->private;
 
-	mmdrop(p->mm);
+	mmdrop(p->lock.mm);
 	kfree(p->pathbuf);
 	return seq_release_private(inode, file);
 }

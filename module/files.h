@@ -12,6 +12,7 @@ extern const struct file_operations vmacct_version_fops;
 extern const struct file_operations vmacct_summary_fops;
 extern const struct file_operations vmacct_maps_fops;
 extern const struct file_operations vmacct_all_fops;
+extern const struct file_operations vmacct_stats_fops;
 
 struct task_struct *vmacct_next_process(int *nr);
 

@@ -189,6 +189,7 @@ static const struct {
 } vmacct_fixed[] = {
 	{ "version", S_IFREG | 0400, NULL, &vmacct_version_fops },
 	{ "all", S_IFREG | 0400, NULL, &vmacct_all_fops },
+	{ "stats", S_IFREG | 0400, NULL, &vmacct_stats_fops },
 	{ "maps", S_IFDIR | 0500, &vmacct_maps_dir_iops, &vmacct_maps_dir_fops },
 };
 

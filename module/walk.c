@@ -6,10 +6,9 @@
  * Locking, from the outside in:
  * - mm_users is held by the caller (mmget), so the page tables exist for the whole walk.
  * - mmap_lock is held for reading while page tables are descended: it keeps VMAs and the upper
- *   levels (pgd..pmd tables) from being freed. It is dropped whenever a writer waits for it
- *   (mmap_lock_is_contended(), as smaps_rollup does), between two PMD ranges, and the walk resumes
- *   from the next address after re-finding the VMA. So the longest hold is one PMD range (512
- *   ptes).
+ *   levels (pgd..pmd tables) from being freed. The walk lets go of it between two steps (PMD
+ *   ranges or VMAs) whenever a writer waits or a hold used up its budget (mmlock.c states the
+ *   bound), and resumes from the next address after finding the VMA again.
  * - A PTE table is read under its own lock (split ptlock), mapped under RCU (compat.h): the lock
  *   keeps every entry stable while the page it maps is classified.
  * - A PMD leaf (THP) is read under the pmd lock, as pmd_trans_huge_lock() does.
@@ -25,26 +24,27 @@
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 
 #include "classify.h"
 #include "compat.h"
+#include "mmlock.h"
 #include "walk.h"
 
 struct vmacct_walk {
+	struct vmacct_mmlock *lock;
 	struct mm_struct *mm;
 	struct vm_area_struct *vma;
 	struct vmacct_stats *st;
 	unsigned long resume;	/* where to continue after -EAGAIN */
 };
 
-/* Between two PMD ranges: stop for a fatal signal, yield mmap_lock to a writer, reschedule. */
+/* Between two PMD ranges: stop for a fatal signal, let go of mmap_lock when due, reschedule. */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	if (mmap_lock_is_contended(w->mm)) {
+	if (vmacct_mmlock_step(w->lock)) {
 		w->resume = next;
 		return -EAGAIN;
 	}
@@ -294,11 +294,11 @@ static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long
 	return vmacct_pgd_range(w, addr, end);
 }
 
-int vmacct_walk_vma(struct mm_struct *mm, struct vm_area_struct **vmap, struct vmacct_stats *st)
+int vmacct_walk_vma(struct vmacct_mmlock *lock, struct vm_area_struct *vma,
+		    struct vmacct_stats *st)
 {
-	struct vm_area_struct *vma = *vmap;
 	unsigned long start = vma->vm_start, end = vma->vm_end;
-	struct vmacct_walk w = { .mm = mm, .vma = vma, .st = st };
+	struct vmacct_walk w = { .lock = lock, .mm = lock->mm, .vma = vma, .st = st };
 	unsigned long addr = start;
 	int ret;
 
@@ -308,44 +308,45 @@ int vmacct_walk_vma(struct mm_struct *mm, struct vm_area_struct **vmap, struct v
 		if (ret != -EAGAIN)
 			break;
 		/*
-		 * A writer waits for mmap_lock: let it in. Afterwards the VMA may be gone or
-		 * changed; the walk continues only over the same range, else this VMA's counts
-		 * stop here.
+		 * Let a waiting writer in. Afterwards the VMA may be gone or changed; the walk
+		 * continues only over the same range, else this VMA's counts stop here.
 		 */
 		addr = w.resume;
-		mmap_read_unlock(mm);
-		cond_resched();
-		if (mmap_read_lock_killable(mm)) {
-			*vmap = NULL;
+		if (vmacct_mmlock_yield(lock))
 			return -EINTR;
-		}
-		vma = find_vma(mm, addr);
-		*vmap = vma;
+		if (addr >= end)
+			return 0;
+		vma = find_vma(lock->mm, addr);
 		if (!vma || vma->vm_start != start || vma->vm_end != end)
 			return -ESTALE;
 		w.vma = vma;
 	}
-	if (ret == -EINTR) {
-		mmap_read_unlock(mm);
-		*vmap = NULL;
-	}
+	if (ret == -EINTR)
+		vmacct_mmlock_release(lock);
 	return ret;
 }
 
 int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
 {
+	struct vmacct_mmlock lock = { .mm = mm };
 	struct vm_area_struct *vma;
 	unsigned long addr = 0;
-	int ret;
 
-	if (mmap_read_lock_killable(mm))
+	vmacct_mmlock_count_walk();
+	if (vmacct_mmlock_take(&lock))
 		return -EINTR;
 	while ((vma = find_vma(mm, addr))) {
 		addr = vma->vm_end;
-		ret = vmacct_walk_vma(mm, &vma, st);
-		if (ret == -EINTR)
-			return ret;	/* mmap_lock already dropped */
+		if (vmacct_walk_vma(&lock, vma, st) == -EINTR)
+			return -EINTR;	/* mmap_lock already released */
+		/* One VMA is one step: a process of many small VMAs is no exception. */
+		if (fatal_signal_pending(current)) {
+			vmacct_mmlock_release(&lock);
+			return -EINTR;
+		}
+		if (vmacct_mmlock_step(&lock) && vmacct_mmlock_yield(&lock))
+			return -EINTR;
 	}
-	mmap_read_unlock(mm);
+	vmacct_mmlock_release(&lock);
 	return 0;
 }

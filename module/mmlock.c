@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap_lock as the walker uses it, and the `stats` file that shows how long it held it.
+ *
+ * The walker holds mmap_lock for reading while it descends page tables: it keeps the VMAs and the
+ * upper page-table levels from being freed. Readers do not block each other, and page faults take
+ * per-VMA locks where the kernel has them, so a hold only ever delays a writer (mmap, munmap,
+ * mprotect, a fault that falls back to mmap_lock...). The walker lets go after every step at which
+ * a writer waits (mmap_lock_is_contended(), as smaps_rollup does) and in any case after
+ * VMACCT_LOCK_BUDGET steps. A step is one PMD range (at most 512 page-table entries, each under
+ * its page-table lock) or one VMA, so one hold never covers more than VMACCT_LOCK_BUDGET + 1 steps.
+ *
+ * The statistics are global, updated without a lock: atomic counters and a compare-and-swap
+ * maximum, so concurrent readers never lose a maximum, and a read of `stats` may see counters of
+ * one walk half updated.
+ */
+#include <linux/atomic.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/timekeeping.h>
+
+#include "mmlock.h"
+
+static atomic64_t vmacct_walks, vmacct_holds, vmacct_yields_contended, vmacct_yields_budget;
+static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
+
+static void vmacct_update_max(atomic64_t *max, s64 v)
+{
+	s64 old = atomic64_read(max);
+
+	while (v > old) {
+		s64 seen = atomic64_cmpxchg(max, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+int vmacct_mmlock_take(struct vmacct_mmlock *l)
+{
+	if (mmap_read_lock_killable(l->mm))
+		return -EINTR;
+	l->held = true;
+	l->steps = 0;
+	l->since = ktime_get_ns();
+	atomic64_inc(&vmacct_holds);
+	return 0;
+}
+
+void vmacct_mmlock_release(struct vmacct_mmlock *l)
+{
+	if (!l->held)
+		return;
+	vmacct_update_max(&vmacct_max_hold_ns, ktime_get_ns() - l->since);
+	vmacct_update_max(&vmacct_max_hold_steps, l->steps);
+	l->held = false;
+	mmap_read_unlock(l->mm);
+}
+
+bool vmacct_mmlock_step(struct vmacct_mmlock *l)
+{
+	l->steps++;
+	if (mmap_lock_is_contended(l->mm)) {
+		atomic64_inc(&vmacct_yields_contended);
+		return true;
+	}
+	if (l->steps >= VMACCT_LOCK_BUDGET) {
+		atomic64_inc(&vmacct_yields_budget);
+		return true;
+	}
+	return false;
+}
+
+int vmacct_mmlock_yield(struct vmacct_mmlock *l)
+{
+	vmacct_mmlock_release(l);
+	cond_resched();
+	return vmacct_mmlock_take(l);
+}
+
+void vmacct_mmlock_count_walk(void)
+{
+	atomic64_inc(&vmacct_walks);
+}
+
+/* The `stats` file: README.md ("The stats file") defines each line. */
+int vmacct_stats_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "walks: %lld\n", atomic64_read(&vmacct_walks));
+	seq_printf(m, "lock_holds: %lld\n", atomic64_read(&vmacct_holds));
+	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
+	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));
+	seq_printf(m, "lock_budget_steps: %d\n", VMACCT_LOCK_BUDGET);
+	seq_printf(m, "max_lock_hold_steps: %lld\n", atomic64_read(&vmacct_max_hold_steps));
+	seq_printf(m, "max_lock_hold_ns: %lld\n", atomic64_read(&vmacct_max_hold_ns));
+	return 0;
+}

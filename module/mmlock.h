@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * How the walker takes, holds and gives up mmap_lock, and what it measures about it (the `stats`
+ * file). One struct vmacct_mmlock per walk; its owner holds mm_users while it is used.
+ */
+#ifndef VMACCT_MMLOCK_H
+#define VMACCT_MMLOCK_H
+
+#include <linux/mm_types.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+/*
+ * The most steps (one PMD range, at most 512 page-table entries, or one VMA) the walker takes
+ * under one hold of mmap_lock; afterwards it lets go even when no writer waits, so that the
+ * longest hold is bounded by work, not by the size of the process.
+ */
+#define VMACCT_LOCK_BUDGET	64
+
+struct vmacct_mmlock {
+	struct mm_struct *mm;
+	u64 since;		/* ktime_get_ns() when the lock was taken */
+	unsigned int steps;	/* steps taken under this hold */
+	bool held;
+};
+
+/* Take mmap_lock for reading, killable: 0 or -EINTR. */
+int vmacct_mmlock_take(struct vmacct_mmlock *l);
+/* Release it (no-op when not held) and account the hold. */
+void vmacct_mmlock_release(struct vmacct_mmlock *l);
+/*
+ * One step done under the lock. True when the walker must let go now: a writer waits for
+ * mmap_lock, or this hold used up VMACCT_LOCK_BUDGET.
+ */
+bool vmacct_mmlock_step(struct vmacct_mmlock *l);
+/*
+ * Let go and take it again (after cond_resched()). 0 with the lock held, or -EINTR on a fatal
+ * signal with the lock released. Whatever was read under the old hold (VMAs) may be gone.
+ */
+int vmacct_mmlock_yield(struct vmacct_mmlock *l);
+
+/* One address space walked (a <pid> read, an `all` row, a maps/<pid> read). */
+void vmacct_mmlock_count_walk(void);
+
+int vmacct_stats_show(struct seq_file *m, void *unused);
+
+#endif /* VMACCT_MMLOCK_H */
