@@ -7,8 +7,10 @@
  * self-consistent numbers or fails with ESRCH/ENOENT/EINTR.
  *
  * Mutators: mmap/munmap, mprotect splits, mremap move and grow, MADV_DONTNEED, MADV_PAGEOUT,
- * MADV_HUGEPAGE (THP) and MADV_NOHUGEPAGE, memfd mappings, fork+exit, threads faulting concurrently,
- * and processes that exit while being read.
+ * MADV_HUGEPAGE + MADV_COLLAPSE (THP) and MADV_NOHUGEPAGE, THP splits through
+ * /sys/kernel/debug/split_huge_pages, memfd and file mappings (VMACCT_FILE_DIR), fork+exit, threads
+ * faulting concurrently (per-VMA locks), a process that exec()s itself over and over (its pid gets
+ * a new address space while being read), and processes that exit while being read.
  * Readers: <pid>, maps/<pid> and all in a loop, some with 1-byte reads, some SIGKILLed mid-read.
  */
 #include <errno.h>
@@ -29,8 +31,11 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 
-#define NR_MUTATORS	3
+#define NR_MUTATORS	4	/* the last one exec()s itself */
 #define NR_READERS	3
 #define SLOTS		32
 #define MAXLEN		(4UL << 20)
@@ -64,12 +69,42 @@ static void *fault_thread(void *arg)
 	return NULL;
 }
 
+/* Ask the kernel to split every THP in [p, p + len) of this process (needs debugfs; best effort). */
+static void split_thps(char *p, size_t len)
+{
+	int fd = open("/sys/kernel/debug/split_huge_pages", O_WRONLY);
+
+	if (fd < 0)
+		return;
+	dprintf(fd, "%d,%#lx,%#lx", getpid(), (unsigned long)p, (unsigned long)(p + len));
+	close(fd);
+}
+
+/* A file of 4 * MAXLEN in VMACCT_FILE_DIR (page cache), or -1 when there is none. */
+static int open_backing_file(int id)
+{
+	const char *dir = getenv("VMACCT_FILE_DIR");
+	char path[256];
+	int fd;
+
+	if (!dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/torture-%d", dir, id);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd >= 0 && ftruncate(fd, 4 * MAXLEN)) {
+		close(fd);
+		fd = -1;
+	}
+	unlink(path);
+	return fd;
+}
+
 /* One mutator: SLOTS mappings, each step changes one of them at random. */
 static void mutate(unsigned int seed)
 {
 	struct { char *p; size_t len; } slot[SLOTS] = {};
+	int i, file = open_backing_file(seed);
 	pthread_t threads[2];
-	int i;
 
 	for (i = 0; i < 2; i++)
 		pthread_create(&threads[i], NULL, fault_thread, (void *)(unsigned long)(seed + i));
@@ -87,8 +122,12 @@ static void mutate(unsigned int seed)
 				if (memfd < 0 || ftruncate(memfd, 4 * MAXLEN))
 					continue;
 			}
-			q = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				 memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, memfd, 0);
+			if (op == 8 && file >= 0)	/* page cache, shared or private (COW) */
+				q = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					 rnd(&seed) % 2 ? MAP_SHARED : MAP_PRIVATE, file, 0);
+			else
+				q = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					 memfd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, memfd, 0);
 			if (memfd >= 0)
 				close(memfd);
 			if (q == MAP_FAILED)
@@ -129,8 +168,11 @@ static void mutate(unsigned int seed)
 		case 5:
 			madvise(slot[s].p, slot[s].len, MADV_HUGEPAGE);
 			memset(slot[s].p, 7, slot[s].len);
+			/* EINVAL on some mappings and kernels: then it is just more faults. */
+			madvise(slot[s].p, slot[s].len, MADV_COLLAPSE);
 			break;
 		case 6:
+			split_thps(slot[s].p, slot[s].len);
 			madvise(slot[s].p, slot[s].len, MADV_NOHUGEPAGE);
 			break;
 		case 7: {
@@ -153,6 +195,24 @@ static void mutate(unsigned int seed)
 	for (i = 0; i < 2; i++)
 		pthread_join(threads[i], NULL);
 	_exit(0);
+}
+
+/*
+ * The exec mutator: maps and touches a little memory, then exec()s itself again (same pid, new
+ * address space) until @deadline (a time(NULL) value).
+ */
+static void exec_again(const char *self, time_t deadline)
+{
+	char arg[32], *p = mmap(NULL, MAXLEN, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		memset(p, 1, MAXLEN / 2);
+	if (time(NULL) >= deadline)
+		_exit(0);
+	snprintf(arg, sizeof(arg), "%lld", (long long)deadline);
+	execl(self, self, "--exec-until", arg, (char *)NULL);
+	_exit(1);
 }
 
 /* Report a bad read from a child process: its stdout is flushed before _exit(). */
@@ -236,13 +296,15 @@ static void reader(int id, unsigned int seed)
 	_exit(bad ? 1 : 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *env = getenv("VMACCT_TORTURE_SECONDS");
 	int seconds = env ? atoi(env) : 20, i, status, bad = 0, dead = 0, kills = 0;
 	pid_t readers[NR_READERS];
 	time_t end;
 
+	if (argc == 3 && !strcmp(argv[1], "--exec-until"))
+		exec_again("/proc/self/exe", atoll(argv[2]));
 	ksft_print_header();
 	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
 		ksft_exit_skip("needs root and vmacct loaded\n");
@@ -251,6 +313,8 @@ int main(void)
 	signal(SIGALRM, on_alarm);
 	for (i = 0; i < NR_MUTATORS; i++) {
 		mutators[i] = fork();
+		if (!mutators[i] && i == NR_MUTATORS - 1)
+			exec_again("/proc/self/exe", time(NULL) + seconds);
 		if (!mutators[i]) {
 			alarm(seconds);
 			mutate(1000 + i);

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The walker's promises about huge processes, checked on one with tens of GiB mapped:
+ * - it reads them exactly (dense: every 4 KiB of the range maps the zero page; sparse: one zero
+ *   page per 2 MiB over the range, beside a 1 TiB PROT_NONE reservation);
+ * - it never holds mmap_lock for more than the budget the `stats` file states, and lets go of it
+ *   often enough that a writer in the walked process (mmap/munmap) is not held up for the walk;
+ * - a reader of <pid>, maps/<pid> or all that gets SIGKILL dies promptly, mid-walk.
+ * The zero page makes the page tables dense without using memory: VMACCT_BOUNDS_GIB (default 16)
+ * GiB of 4 KiB mappings cost 2 MiB of page tables per GiB and nothing else.
+ * Soft lockups, hung tasks and lockdep reports are caught by the kernel log scan of the runner.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "vmacct_util.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+#define GiB		(1UL << 30)
+#define PMD_SPAN	(2UL << 20)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One `name: value` line of the stats file; -1 when missing. */
+static long long stat_value(const char *name)
+{
+	char *text = read_file(VMACCT_DIR "/stats", NULL), *line;
+	size_t len = strlen(name);
+	long long v = -1;
+
+	if (!text)
+		return -1;
+	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (!strncmp(line, name, len) && line[len] == ':')
+			v = atoll(line + len + 1);
+	free(text);
+	return v;
+}
+
+/* Read a whole file, discarding it: seconds taken, or -1 with errno. */
+static double time_read(const char *path)
+{
+	static char buf[1 << 16];
+	double t0 = now();
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	return r < 0 ? -1 : now() - t0;
+}
+
+/* Latencies of the target's mmap+munmap pairs, in shared memory. */
+#define MAX_SAMPLES	4096
+struct writer_log {
+	volatile int on;
+	volatile int n;
+	volatile long us[MAX_SAMPLES];
+};
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile @p (0..100) of the samples logged, in us. */
+static long percentile(struct writer_log *log, int p)
+{
+	long v[MAX_SAMPLES];
+	int n = log->n < MAX_SAMPLES ? log->n : MAX_SAMPLES, i;
+
+	if (!n)
+		return -1;
+	for (i = 0; i < n; i++)
+		v[i] = log->us[i];
+	qsort(v, n, sizeof(v[0]), cmp_long);
+	return v[(n - 1) * p / 100];
+}
+
+/*
+ * The walked process. Maps @gib GiB as 4 KiB zero-page entries (dense) and a sparse range with one
+ * zero page per 2 MiB plus 1 TiB PROT_NONE, reports "ready" through @ready, then, while @log->on
+ * is set, times mmap+munmap pairs (each needs mmap_lock for writing) into @log, until killed.
+ */
+static void target(unsigned long gib, int ready, struct writer_log *log)
+{
+	size_t dense_len = gib * GiB, sparse_len = gib * GiB, i;
+	char *dense, *sparse, c = 0;
+	double t0, dt;
+
+	dense = mmap(NULL, dense_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	sparse = mmap(NULL, sparse_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (dense == MAP_FAILED || sparse == MAP_FAILED ||
+	    mmap(NULL, 1UL << 40, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0) ==
+	    MAP_FAILED)
+		_exit(2);
+	/* 4 KiB entries, not the huge zero page: the walk must visit every PTE. */
+	if (madvise(dense, dense_len, MADV_NOHUGEPAGE) ||
+	    madvise(dense, dense_len, MADV_POPULATE_READ))
+		_exit(3);
+	madvise(sparse, sparse_len, MADV_NOHUGEPAGE);
+	for (i = 0; i < sparse_len; i += PMD_SPAN)
+		c += ((volatile char *)sparse)[i];
+	if (write(ready, &c, 1) != 1)
+		_exit(4);
+	for (;;) {
+		if (!log->on || log->n >= MAX_SAMPLES) {
+			usleep(1000);
+			continue;
+		}
+		t0 = now();
+		munmap(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 4096);
+		dt = (now() - t0) * 1e6;
+		log->us[log->n] = dt;
+		log->n++;
+		usleep(200);
+	}
+}
+
+/* Start a reader of @path, let it get into the walk, SIGKILL it: seconds until it was reaped. */
+static double kill_latency(const char *path, double walk_time)
+{
+	int pipefd[2];
+	double t0;
+	pid_t r;
+	char c;
+
+	if (pipe(pipefd))
+		return -1;
+	r = fork();
+	if (!r) {
+		close(pipefd[0]);
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			time_read(path);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &c, 1) != 1)
+		return -1;
+	close(pipefd[0]);
+	/* A third of a walk in: well inside it, whichever file is read. */
+	usleep(walk_time * 1e6 / 3);
+	t0 = now();
+	kill(r, SIGKILL);
+	waitpid(r, NULL, 0);
+	return now() - t0;
+}
+
+int main(void)
+{
+	const char *env = getenv("VMACCT_BOUNDS_GIB");
+	unsigned long gib = env ? strtoul(env, NULL, 0) : 16;
+	struct writer_log *log;
+	long p50[3], p99[3];
+	static const char *const phase[3] = { "idle", "smaps_rollup", "vmacct" };
+	char path[64], mpath[64];
+	struct vmacct_counts row;
+	long long budget, yields0, holds0, yields, max_steps;
+	double t_walk = 1e9, t, lat, t_end;
+	int ready[2], i, err;
+	pid_t pid;
+	char c;
+
+	ksft_print_header();
+	if (geteuid() || access(VMACCT_DIR "/stats", R_OK))
+		ksft_exit_skip("needs root and vmacct (with its stats file) loaded\n");
+	ksft_set_plan(7);
+	log = mmap(NULL, sizeof(*log), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (log == MAP_FAILED || pipe(ready))
+		ksft_exit_fail_msg("setup: %s\n", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		close(ready[0]);
+		target(gib, ready[1], log);
+	}
+	close(ready[1]);
+	t = now();
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, &i, 0);
+		ksft_exit_fail_msg("target could not map %lu GiB (status %#x)\n", gib, i);
+	}
+	ksft_print_msg("target %d: %lu GiB dense + %lu GiB sparse + 1 TiB PROT_NONE, set up in %.1f s\n",
+		       pid, gib, gib, now() - t);
+	snprintf(path, sizeof(path), VMACCT_DIR "/%d", pid);
+	snprintf(mpath, sizeof(mpath), VMACCT_DIR "/maps/%d", pid);
+
+	/* 1: exact numbers. zero = dense + one page per 2 MiB of sparse; nothing is resident. */
+	err = vmacct_read_summary(pid, &row);
+	if (!err) {
+		uint64_t want_zero = KB(gib * GiB) + gib * GiB / PMD_SPAN * 4;
+
+		err = row.v[VF_ZERO] != want_zero || row.v[VF_MAPPED] < KB(2 * gib * GiB + (1UL << 40));
+		ksft_print_msg("zero %llu kB (want %llu), mapped %llu kB, resident %llu kB\n",
+			       (unsigned long long)row.v[VF_ZERO], (unsigned long long)want_zero,
+			       (unsigned long long)row.v[VF_MAPPED],
+			       (unsigned long long)row.v[VF_RESIDENT]);
+	}
+	ksft_test_result(!err, "%lu GiB dense and sparse zero-page mappings read exactly\n", gib);
+
+	/* 2: the lock budget. Each read of the dense range takes gib * 512 PMD steps. */
+	budget = stat_value("lock_budget_steps");
+	yields0 = stat_value("lock_yields_budget") + stat_value("lock_yields_contended");
+	holds0 = stat_value("lock_holds");
+	for (i = 0; i < 3; i++) {
+		t = time_read(path);
+		if (t >= 0 && t < t_walk)
+			t_walk = t;
+	}
+	yields = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") - yields0;
+	max_steps = stat_value("max_lock_hold_steps");
+	ksft_print_msg("read of %s: %.3f s (best of 3); %lld holds, %lld yields; longest hold %lld steps, %lld ns; budget %lld\n",
+		       path, t_walk, stat_value("lock_holds") - holds0, yields, max_steps,
+		       stat_value("max_lock_hold_ns"), budget);
+	ksft_test_result(budget > 0 && max_steps <= budget &&
+			 yields >= 3 * (long long)(gib * GiB / PMD_SPAN) / budget,
+			 "mmap_lock let go at least every %lld steps, never held longer\n", budget);
+
+	/*
+	 * 3: a writer in the walked process is held up no more by vmacct than by the kernel's own
+	 * smaps_rollup, which lets go of mmap_lock the same way when a writer waits. Absolute
+	 * latencies under TCG are dominated by how QEMU switches between vCPUs; the comparison
+	 * is in the same guest, with the same load.
+	 */
+	snprintf(mpath, sizeof(mpath), "/proc/%d/smaps_rollup", pid);
+	for (i = 0; i < 3; i++) {
+		log->n = 0;
+		log->on = 1;
+		t_end = now() + 4 * t_walk + 0.5;
+		while (now() < t_end) {
+			if (i)
+				time_read(i == 1 ? mpath : path);
+			else
+				usleep(10000);
+		}
+		log->on = 0;
+		usleep(20000);
+		p50[i] = percentile(log, 50);
+		p99[i] = percentile(log, 99);
+		ksft_print_msg("target's mmap+munmap, %s: %d samples, p50 %ld us, p99 %ld us, max %ld us\n",
+			       phase[i], log->n, p50[i], p99[i], percentile(log, 100));
+	}
+	snprintf(mpath, sizeof(mpath), VMACCT_DIR "/maps/%d", pid);
+	ksft_test_result(p99[2] >= 0 && p99[2] <= 2 * p99[1] + 10000,
+			 "a writer in the walked process: p99 wait within 2x of smaps_rollup's\n");
+
+	/* 4-6: SIGKILL mid-read. Prompt: a small part of one walk (each step checks for it). */
+	lat = kill_latency(path, t_walk);
+	ksft_print_msg("SIGKILL to a reader of <pid>: reaped after %.1f ms\n", lat * 1e3);
+	ksft_test_result(lat >= 0 && lat < t_walk / 4 + 0.05, "a read of <pid> dies promptly on SIGKILL\n");
+	lat = kill_latency(mpath, t_walk);
+	ksft_print_msg("SIGKILL to a reader of maps/<pid>: reaped after %.1f ms\n", lat * 1e3);
+	ksft_test_result(lat >= 0 && lat < t_walk / 4 + 0.05,
+			 "a read of maps/<pid> dies promptly on SIGKILL\n");
+	lat = kill_latency(VMACCT_DIR "/all", t_walk);
+	ksft_print_msg("SIGKILL to a reader of all: reaped after %.1f ms\n", lat * 1e3);
+	ksft_test_result(lat >= 0 && lat < t_walk / 4 + 0.05, "a read of all dies promptly on SIGKILL\n");
+
+	/* 7: the rows of maps/<pid> add up to the summary after all this. */
+	{
+		struct vmacct_counts *rows, sum;
+		int n = vmacct_read_rows(pid, &rows), f;
+
+		memset(&sum, 0, sizeof(sum));
+		for (i = 0; i < n; i++)
+			for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
+				sum.v[f] += rows[i].v[f];
+		err = n <= 0 || vmacct_read_summary(pid, &row) || sum.v[VF_ZERO] != row.v[VF_ZERO] ||
+		      sum.v[VF_MAPPED] != row.v[VF_MAPPED];
+		if (n > 0)
+			free(rows);
+	}
+	ksft_test_result(!err, "maps/<pid> rows add up to <pid> (zero, mapped)\n");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ksft_finished();
+}
