@@ -63,7 +63,7 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	# The runner loads the module itself (as on a kernel CI box), which also lets it run the
 	# load/unload life-cycle tests.
 	unload
-	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
+	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	if [ $rc = 0 ]; then echo "ok 2 vmacct: selftests"; else echo "not ok 2 vmacct: selftests # exit $rc"; fi
