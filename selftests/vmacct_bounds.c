@@ -175,7 +175,7 @@ int main(void)
 	const char *env = getenv("VMACCT_BOUNDS_GIB");
 	unsigned long gib = env ? strtoul(env, NULL, 0) : 16;
 	struct writer_log *log;
-	long p50[3], p99[3];
+	long p50[3], worst[3];
 	static const char *const phase[3] = { "idle", "smaps_rollup", "vmacct" };
 	char path[64], mpath[64];
 	struct vmacct_counts row;
@@ -241,32 +241,38 @@ int main(void)
 			 "mmap_lock let go at least every %lld steps, never held longer\n", budget);
 
 	/*
-	 * 3: a writer in the walked process is held up no more by vmacct than by the kernel's own
-	 * smaps_rollup, which lets go of mmap_lock the same way when a writer waits. Absolute
-	 * latencies under TCG are dominated by how QEMU switches between vCPUs; the comparison
-	 * is in the same guest, with the same load.
+	 * 3: a writer in the walked process is held up less by vmacct than by the kernel's own
+	 * smaps_rollup, which lets go of mmap_lock only between VMAs: its writer waits for the walk
+	 * of the whole dense VMA. Absolute latencies under TCG are dominated by how QEMU switches
+	 * between vCPUs; the comparison is in the same guest, with the same load: three reads of
+	 * smaps_rollup, then vmacct read in a loop for as long.
 	 */
 	snprintf(mpath, sizeof(mpath), "/proc/%d/smaps_rollup", pid);
 	for (i = 0; i < 3; i++) {
 		log->n = 0;
 		log->on = 1;
-		t_end = now() + 4 * t_walk + 0.5;
-		while (now() < t_end) {
-			if (i)
-				time_read(i == 1 ? mpath : path);
-			else
-				usleep(10000);
+		t = now();
+		if (i == 0) {
+			usleep(300000);
+		} else if (i == 1) {
+			time_read(mpath);
+			time_read(mpath);
+			time_read(mpath);
+			t_end = now() - t;
+		} else {
+			while (now() < t + t_end)
+				time_read(path);
 		}
 		log->on = 0;
 		usleep(20000);
 		p50[i] = percentile(log, 50);
-		p99[i] = percentile(log, 99);
-		ksft_print_msg("target's mmap+munmap, %s: %d samples, p50 %ld us, p99 %ld us, max %ld us\n",
-			       phase[i], log->n, p50[i], p99[i], percentile(log, 100));
+		worst[i] = percentile(log, 100);
+		ksft_print_msg("target's mmap+munmap, %s (%.2f s): %d samples, p50 %ld us, p99 %ld us, max %ld us\n",
+			       phase[i], now() - t, log->n, p50[i], percentile(log, 99), worst[i]);
 	}
 	snprintf(mpath, sizeof(mpath), VMACCT_DIR "/maps/%d", pid);
-	ksft_test_result(p99[2] >= 0 && p99[2] <= 2 * p99[1] + 10000,
-			 "a writer in the walked process: p99 wait within 2x of smaps_rollup's\n");
+	ksft_test_result(worst[2] >= 0 && worst[1] >= 0 && worst[2] < worst[1],
+			 "a writer in the walked process waits less than under smaps_rollup\n");
 
 	/* 4-6: SIGKILL mid-read. Prompt: a small part of one walk (each step checks for it). */
 	lat = kill_latency(path, t_walk);
