@@ -48,6 +48,18 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 		hp=$((hp + 1))
 	fi
 fi
+# The reader's live test runs the demo workload in every guest (scripts/guest-payload-reader.sh).
+reader_files=()
+mkdir -p "$B/reader"
+if gcc -O2 -Wall -Wextra -Werror -static -o "$B/reader/demo-workload" "$VMACCT_TOP/scripts/demo-workload.c" \
+	>"$B/reader/build.log" 2>&1; then
+	reader_files=(--with-top --file "$B/reader/demo-workload" --file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
+	hp=$((hp + 1))
+else
+	tail -n 20 "$B/reader/build.log"
+	hstat="workload-build-failed"
+	hf=$((hf + 1))
+fi
 add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" $((SECONDS - t0))
 
 # Static checks of the module: checkpatch --strict, sparse.
@@ -88,6 +100,7 @@ for k in $kernels; do
 	fi
 	payload="$B/$k/payload.sh"
 	{ echo "EXPECTED_VERSION='$version'"; cat "$VMACCT_TOP/scripts/guest-payload-check.sh"; } >"$payload"
+	extra+=(${reader_files[@]+"${reader_files[@]}"})
 	if "$VMACCT_TOP/scripts/guest.sh" ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
 		p=$((p + 1))
 	else
@@ -97,6 +110,15 @@ for k in $kernels; do
 	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | grep -E '^ *(not )?ok |^ *# ' | sed 's/^/  /'
 	read -r kp kf ks < <("$VMACCT_TOP/scripts/ktap-count.sh" "$log")
 	p=$((p + kp)) f=$((f + kf)) s=$((s + ks))
+	gf=$kf rf=0
+	if [ ${#reader_files[@]} -gt 0 ]; then
+		# The host half of the reader's test: its table, JSON and Prometheus from the console.
+		"$VMACCT_TOP/scripts/reader-host-check.sh" "$log" "$B/$k/reader" >"$B/$k/reader-host.txt" 2>&1
+		grep -E '^(not )?ok |^# ' "$B/$k/reader-host.txt" | sed 's/^/  reader (host): /'
+		read -r rp rf rs < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/$k/reader-host.txt")
+		[ "$((rp + rf + rs))" -gt 0 ] || { rf=1; tail -n 20 "$B/$k/reader-host.txt"; }
+		p=$((p + rp)) f=$((f + rf)) s=$((s + rs))
+	fi
 	# A second boot with debugfs=off: a clean refusal, no crash.
 	offlog="$B/$k/console-debugfs-off.log"
 	if "$VMACCT_TOP/scripts/guest.sh" --append debugfs=off --timeout 300 --log "$offlog" "$k" \
@@ -108,7 +130,7 @@ for k in $kernels; do
 	grep -E '^(not )?ok ' "$offlog" | sed 's/^/  debugfs=off: /'
 	read -r kp kf ks < <("$VMACCT_TOP/scripts/ktap-count.sh" "$offlog")
 	p=$((p + kp)) f=$((f + kf)) s=$((s + ks))
-	[ "$kf" -gt 0 ] && [ "$status" = ok ] && status=tests-failed
+	[ "$((gf + kf + rf))" -gt 0 ] && [ "$status" = ok ] && status=tests-failed
 	[ "$((kp + kf + ks))" = 0 ] && { status=no-results f=$((f + 1)); }
 	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
 	[ -s "$B/report-$k.txt" ] || rm -f "$B/report-$k.txt"
