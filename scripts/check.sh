@@ -48,6 +48,18 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 		hp=$((hp + 1))
 	fi
 fi
+# The reader's live test runs the demo workload in every guest (scripts/guest-payload-reader.sh).
+reader_files=()
+mkdir -p "$B/reader"
+if gcc -O2 -Wall -Wextra -Werror -static -o "$B/reader/demo-workload" "$VMACCT_TOP/scripts/demo-workload.c" \
+	>"$B/reader/build.log" 2>&1; then
+	reader_files=(--with-top --file "$B/reader/demo-workload" --file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
+	hp=$((hp + 1))
+else
+	tail -n 20 "$B/reader/build.log"
+	hstat="workload-build-failed"
+	hf=$((hf + 1))
+fi
 add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" $((SECONDS - t0))
 
 # Static checks of the module: checkpatch --strict, sparse.
@@ -109,6 +121,11 @@ prepare_kernel() {
 	if [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
 		status=dkms-failed f=$((f + 1))
 	fi
+	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
+	if [ ${#reader_files[@]} -gt 0 ]; then
+		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
+		"$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$B/$k/procps" || { status=procps-failed f=$((f + 1)); }
+	fi
 	echo "$p $f $s $status $rel $((SECONDS - t0))" >"$B/$k/state"
 	touch "$B/$k/bootable"
 }
@@ -128,6 +145,7 @@ boot_kernel() {
 		echo "BOUNDS_GIB=$bounds_gib"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
+	extra+=(${reader_files[@]+"${reader_files[@]}"})
 	if "$VMACCT_TOP/scripts/guest.sh" ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
 		p=$((p + 1))
 	else
@@ -136,6 +154,12 @@ boot_kernel() {
 	log="$B/$k/console.log"
 	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | grep -E '^ *(not )?ok |^ *# ' | sed 's/^/  /'
 	count_results "$log"
+	if [ ${#reader_files[@]} -gt 0 ]; then
+		# The host half of the reader's test: its table, JSON and Prometheus from the console.
+		"$VMACCT_TOP/scripts/reader-host-check.sh" "$log" "$B/$k/reader" >"$B/$k/reader-host.txt" 2>&1
+		grep -E '^(not )?ok |^# ' "$B/$k/reader-host.txt" | sed 's/^/  reader (host): /'
+		count_results "$B/$k/reader-host.txt"
+	fi
 	# Two more boots: debugfs=off must give a clean refusal; lockdown=confidentiality a clean
 	# refusal or a module whose files are still read-only. Neither may crash anything.
 	extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`: boot the default kernel with vmacct and a small pre-fork workload, and show what vmacct
-# sees next to what top's counters say. Installs what is missing (as root) on a fresh Debian machine.
+# sees next to what top's counters say, and what the release's procps top itself printed. Installs what is missing (as root) on a fresh Debian machine.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -38,15 +38,20 @@ awk '/^(shared|file_private|shmem_private|anon_shared|top_shr):/ { v[$1] = $2 }
 echo "=== cat /proc/$pid/smaps_rollup (the kernel's own view, for comparison)"
 cat /proc/$pid/smaps_rollup
 if command -v vmacct >/dev/null; then
-	echo "=== vmacct (every process)"
+	echo "=== vmacct (every process: top's VIRT RES SHR beside the exact SHARED PRIVATE PSS)"
 	vmacct
-	echo "=== vmacct $pid"
+	echo "=== vmacct $pid (every field, and the verdict on top's SHR)"
 	vmacct "$pid"
+	# busybox's sh runs its own top applet first: the release's procps top is /usr/bin/top.
+	if [ -x /usr/bin/top ]; then
+		echo "=== vmacct --compare-top $pid (what $(/usr/bin/top -V | head -n 1) itself printed)"
+		vmacct --compare-top "$pid"
+	fi
 fi
 echo "=== end of demo"
 PAYLOAD
 note "booting kernel $k in QEMU (TCG, about 10 s)"
 rc=0
-"$VMACCT_TOP/scripts/guest.sh" --file "$B/demo/demo-workload" "$k" "$B/demo/payload.sh" || rc=$?
+"$VMACCT_TOP/scripts/guest.sh" --with-top --file "$B/demo/demo-workload" "$k" "$B/demo/payload.sh" || rc=$?
 sed -n '/^=== demo/,/^=== end of demo/p' "$B/$k/console.log" | grep -vE '^\[ *[0-9]+\.[0-9]+\]'
 [ $rc = 0 ] || die "the guest reported a problem; console log: $B/$k/console.log"

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest side of `make check` (busybox sh, run by the guest's init in /vmacct after insmod).
-# Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print).
+# Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print),
+# then the reader against the live module (guest-payload-reader.sh, when check.sh put it in).
 # EXPECTED_VERSION is set by the line check.sh puts in front of this file.
 D=/sys/kernel/debug/vmacct
 n=0
@@ -47,7 +48,7 @@ busy_while_open() {
 }
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 echo "  TAP version 13"
 if [ -f /vmacct/vmacct-dkms.ko ]; then echo "  1..7"; else echo "  1..6"; fi
 check "module loaded" grep -q '^vmacct ' /proc/modules
@@ -69,4 +70,16 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	if [ $rc = 0 ]; then echo "ok 2 vmacct: selftests"; else echo "not ok 2 vmacct: selftests # exit $rc"; fi
 else
 	echo "ok 2 vmacct: selftests # SKIP not built"
+fi
+
+if [ -f /vmacct/guest-payload-reader.sh ]; then
+	sh /vmacct/guest-payload-reader.sh >/tmp/reader.out 2>&1
+	sed 's/^/  /' /tmp/reader.out
+	if grep -q '^not ok' /tmp/reader.out || ! grep -q '^ok ' /tmp/reader.out; then
+		echo "not ok 3 vmacct: reader"
+	else
+		echo "ok 3 vmacct: reader"
+	fi
+else
+	echo "ok 3 vmacct: reader # SKIP guest-payload-reader.sh not in the guest"
 fi

@@ -13,13 +13,15 @@
 #     --log FILE   console log (default build/KERNEL/console.log)
 #     --mem SIZE   guest memory (default 2G)
 #     --file FILE  also put FILE into the guest's /vmacct/ (repeatable)
+#     --with-top   also the procps top of the kernel's Debian release, as /usr/bin/top with its
+#                  libraries and terminfo (scripts/guest-procps.sh); it replaces busybox's top
 #
 # Exit status: 0 when the guest ran the payload to the end, powered off, and the console log holds no
 # kernel report (see scripts/scan-log.sh); 1 otherwise. The payload's own pass/fail is in its KTAP.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ko= load=1 append= timeout=900 log= mem=2G
+ko= load=1 append= timeout=900 log= mem=2G with_top=0
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--with-top) with_top=1; shift ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -61,6 +64,7 @@ for f in ${files[@]+"${files[@]}"}; do cp "$f" "$stage/vmacct/"; done
 if [ -d "$VMACCT_BUILD/selftests" ]; then
 	cp -r "$VMACCT_BUILD/selftests" "$stage/vmacct/selftests"
 fi
+[ $with_top = 0 ] || "$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$stage"
 # Kernel modules the tests need (zram for swap), with their dependencies from modules.dep.
 "$VMACCT_TOP/scripts/guest-modules.sh" "$kd/lib/modules/$rel" "$stage/lib/modules/$rel" zram brd loop ext4 ext2 crc32c_generic crc32c-intel
 
@@ -69,7 +73,13 @@ cat >"$stage/init" <<INIT
 /bin/busybox --install -s /bin
 # The kernel calls /sbin/modprobe for on-demand modules (file systems, zram compressors).
 ln -s /bin/busybox /sbin/modprobe
-export PATH=/bin:/sbin
+export PATH=/bin:/sbin:/usr/bin
+# With --with-top the release's procps top is /usr/bin/top: busybox's top applet must not shadow it.
+# The kernel gives init TERM=linux; the console is a serial line, for which vt100 is the safe choice.
+if [ -x /usr/bin/top ]; then
+	rm -f /bin/top
+	export TERM=vt100
+fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -97,6 +107,8 @@ sync
 poweroff -f
 INIT
 chmod +x "$stage/init"
+# mktemp made the tree's root 0700: a guest's / must be searchable by non-root users (su nobody).
+chmod 755 "$stage"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
 trap 'rm -rf "$stage" "$stage.cpio.gz"' EXIT
 
