@@ -35,6 +35,13 @@ if [ -f "$VMACCT_TOP/tools/Makefile" ]; then
 	cat "$B/host-tests.txt" 2>/dev/null
 	read -r hp hf hs < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/host-tests.txt" 2>/dev/null || echo "0 0 0")
 	[ "$hstat" = ok ] || [ "$hf" -gt 0 ] || { hf=1; tail -n 20 "$B/tools-build.log"; }
+	# The same tests once more with the reader under AddressSanitizer + UBSan.
+	make -s -C "$VMACCT_TOP/tools" check-sanitize >"$B/host-sanitize.txt" 2>&1
+	sed 's/^/sanitize: /' "$B/host-sanitize.txt"
+	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/host-sanitize.txt" 2>/dev/null || echo "0 0 0")
+	[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/host-sanitize.txt"; }
+	[ "$sf" = 0 ] || hstat="tests-failed"
+	hp=$((hp + sp)) hf=$((hf + sf)) hs=$((hs + ss))
 fi
 rm -rf "$B/selftests"
 if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
@@ -47,6 +54,14 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 	else
 		hp=$((hp + 1))
 	fi
+	# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc).
+	make -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
+		>"$B/selftests-host.txt" 2>&1
+	sed 's/^/selftests-host: /' "$B/selftests-host.txt"
+	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/selftests-host.txt" 2>/dev/null || echo "0 0 0")
+	[ "$((sp + sf + ss))" -gt 0 ] || sf=1
+	[ "$sf" = 0 ] || hstat="tests-failed"
+	hp=$((hp + sp)) hf=$((hf + sf)) hs=$((hs + ss))
 fi
 # The reader's live test runs the demo workload in every guest (scripts/guest-payload-reader.sh).
 reader_files=()

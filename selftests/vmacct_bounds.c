@@ -180,7 +180,7 @@ int main(void)
 	char path[64], mpath[64];
 	struct vmacct_counts row;
 	long long budget, yields0, holds0, yields, max_steps;
-	double t_walk = 1e9, t, lat, t_end;
+	double t_walk = 1e9, t, lat, t_end = 0;
 	int ready[2], i, err;
 	pid_t pid;
 	char c;

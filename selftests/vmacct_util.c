@@ -128,7 +128,7 @@ int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
  * Parse a table (maps/<pid> or all): a "# col col ..." header, then rows. Column "start-end" gives
  * start/end, "pid" the pid, "path"/"comm" the name, the others are counts.
  */
-static int parse_table(char *text, struct vmacct_counts **rows)
+int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 {
 	int col_of[64], ncols = 0, nrows = 0, cap = 64;
 	char *save, *line, *tok;
@@ -200,7 +200,7 @@ int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows)
 	text = read_file(path, NULL);
 	if (!text)
 		return -errno;
-	n = parse_table(text, rows);
+	n = vmacct_parse_table(text, rows);
 	free(text);
 	return n;
 }
@@ -230,7 +230,7 @@ int vmacct_read_all(struct vmacct_counts **rows)
 
 	if (!text)
 		return -errno;
-	n = parse_table(text, rows);
+	n = vmacct_parse_table(text, rows);
 	free(text);
 	return n;
 }

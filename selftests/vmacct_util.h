@@ -47,6 +47,8 @@ int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows);
 int vmacct_read_all(struct vmacct_counts **rows);
 /* Parse a `<pid>` file's text (for tests that read it in unusual ways). */
 int vmacct_parse_summary(const char *text, struct vmacct_counts *c);
+/* Parse a maps/<pid> or `all` text (modified in place): number of rows or -errno. */
+int vmacct_parse_table(char *text, struct vmacct_counts **rows);
 
 int smaps_rollup_read(pid_t pid, struct smaps_counts *s);
 /* One VMA of /proc/pid/smaps, the one that starts at @start. */

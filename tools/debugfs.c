@@ -316,6 +316,7 @@ int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 		VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP, VF_HUGETLB,
 		VF_TOP_VIRT, VF_TOP_RES, VF_TOP_SHR };
 	char path[4096], *buf, *line, *next, *tok[VM_MAX_COLS];
+	struct vm_proc *half = NULL;	/* the row being parsed */
 	struct vm_header h;
 	size_t len, i, lineno = 1;
 	int err;
@@ -339,6 +340,7 @@ int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 	for (line = next + 1; *line; line = next) {
 		struct vm_proc *p;
 
+		half = NULL;
 		lineno++;
 		next = strchr(line, '\n');
 		if (!next)
@@ -350,6 +352,7 @@ int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 		p = &out->v[out->n];
 		memset(p, 0, sizeof(*p));
 		p->uid = -1;
+		half = p;	/* not counted in out->n until complete */
 		for (i = 0; i < h.ncols; i++) {
 			uint64_t v;
 
@@ -373,8 +376,8 @@ int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 	return VM_EXIT_OK;
 bad:
 	free(buf);
-	if (out->n < out->cap)
-		vm_proc_free(&out->v[out->n]);
+	if (half)	/* a slot past out->n was never initialised otherwise */
+		vm_proc_free(half);
 	vm_procs_free(out);
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), ":%zu", lineno);
 	return vm_incompatible(path, "line not in the expected format");

@@ -237,23 +237,26 @@ int main(int argc, char **argv)
 		if (!pids)
 			return VM_EXIT_ERROR;
 		for (i = optind; i < argc; i++) {
-			if (vm_parse_long(argv[i], 1, &l) || l > INT32_MAX)
-				return vm_usage_error("not a process id", argv[i]);
+			if (vm_parse_long(argv[i], 1, &l) || l > INT32_MAX) {
+				r = vm_usage_error("not a process id", argv[i]);
+				goto out;
+			}
 			pids[npids++] = l;
 		}
 	}
+	/* From here on every exit goes through out: (the sanitizer build checks for leaks). */
 	if (o.maps && !npids)
-		return vm_usage_error("--maps needs one or more PIDs", NULL);
-	if (compare && !npids)
-		return vm_usage_error("--compare-top needs one or more PIDs", NULL);
-	if (compare && mode != MODE_TABLE)
-		return vm_usage_error("--compare-top prints a table only", NULL);
-	if (o.sort_set && npids)
-		return vm_usage_error("--sort applies to the all-process table (no PID)", NULL);
-
-	r = vm_check_version(&src, ver, sizeof(ver));
+		r = vm_usage_error("--maps needs one or more PIDs", NULL);
+	else if (compare && !npids)
+		r = vm_usage_error("--compare-top needs one or more PIDs", NULL);
+	else if (compare && mode != MODE_TABLE)
+		r = vm_usage_error("--compare-top prints a table only", NULL);
+	else if (o.sort_set && npids)
+		r = vm_usage_error("--sort applies to the all-process table (no PID)", NULL);
+	else
+		r = vm_check_version(&src, ver, sizeof(ver));
 	if (r)
-		return r;
+		goto out;
 	o.version = ver;
 	for (;;) {
 		if (watch && mode == MODE_TABLE && isatty(1))
@@ -266,7 +269,8 @@ int main(int argc, char **argv)
 			r = vm_show_all(&src, &o, mode);
 		if (fflush(stdout) || ferror(stdout)) {
 			fprintf(stderr, "vmacct: write error: %s\n", strerror(errno));
-			return VM_EXIT_ERROR;
+			r = VM_EXIT_ERROR;
+			break;
 		}
 		if (!watch || r)
 			break;
@@ -278,6 +282,7 @@ int main(int argc, char **argv)
 				;
 		}
 	}
+out:
 	free(pids);
 	return r;
 }

@@ -10,7 +10,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$(cd "$here/.." && pwd)
-V="$tools/vmacct"
+# VMACCT_READER, VMACCT_UNIT: other builds of the same sources (make check-sanitize).
+V=${VMACCT_READER:-$tools/vmacct}
 FX="$here/fixtures"
 EXP="$here/expected"
 out="$here/out"
@@ -57,7 +58,7 @@ golden() {
 }
 
 # 1. unit tests of the parsers and escapers
-if "$tools/tests/unit" >"$out/unit.txt"; then pass "unit tests ($(grep -c '^ok' "$out/unit.txt") cases)"
+if "${VMACCT_UNIT:-$tools/tests/unit}" >"$out/unit.txt"; then pass "unit tests ($(grep -c '^ok' "$out/unit.txt") cases)"
 else fail "unit tests"; grep '^not ok' "$out/unit.txt" | sed 's/^/# /' | while IFS= read -r l; do results+=("$l"); done; fi
 
 # 2. every view and format against exact expected outputs
