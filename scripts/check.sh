@@ -22,6 +22,17 @@ add_row() { # name release status passed failed skipped seconds
 }
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VMACCT_TOP/dkms.conf")
 
+# host_ktap NAME FILE: show a host-side KTAP document and count it into the host row (no result at
+# all is a failure: the producer did not run).
+host_ktap() {
+	local p f s
+	sed "s/^/$1: /" "$2"
+	read -r p f s < <("$VMACCT_TOP/scripts/ktap-count.sh" "$2" 2>/dev/null || echo "0 0 0")
+	[ "$((p + f + s))" -gt 0 ] || { f=1; tail -n 20 "$2"; }
+	[ "$f" = 0 ] || hstat="tests-failed"
+	hp=$((hp + p)) hf=$((hf + f)) hs=$((hs + s))
+}
+
 # Host side: the reader's parser/formatter tests, then the selftests' binaries for the guests.
 t0=$SECONDS
 hp=0 hf=0 hs=0 hstat=ok
@@ -37,11 +48,7 @@ if [ -f "$VMACCT_TOP/tools/Makefile" ]; then
 	[ "$hstat" = ok ] || [ "$hf" -gt 0 ] || { hf=1; tail -n 20 "$B/tools-build.log"; }
 	# The same tests once more with the reader under AddressSanitizer + UBSan.
 	make -s -C "$VMACCT_TOP/tools" check-sanitize >"$B/host-sanitize.txt" 2>&1
-	sed 's/^/sanitize: /' "$B/host-sanitize.txt"
-	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/host-sanitize.txt" 2>/dev/null || echo "0 0 0")
-	[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/host-sanitize.txt"; }
-	[ "$sf" = 0 ] || hstat="tests-failed"
-	hp=$((hp + sp)) hf=$((hf + sf)) hs=$((hs + ss))
+	host_ktap sanitize "$B/host-sanitize.txt"
 fi
 rm -rf "$B/selftests"
 if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
@@ -54,14 +61,13 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 	else
 		hp=$((hp + 1))
 	fi
-	# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc).
+	# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc) ...
 	make -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
 		>"$B/selftests-host.txt" 2>&1
-	sed 's/^/selftests-host: /' "$B/selftests-host.txt"
-	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/selftests-host.txt" 2>/dev/null || echo "0 0 0")
-	[ "$((sp + sf + ss))" -gt 0 ] || sf=1
-	[ "$sf" = 0 ] || hstat="tests-failed"
-	hp=$((hp + sp)) hf=$((hf + sf)) hs=$((hs + ss))
+	host_ktap selftests-host "$B/selftests-host.txt"
+	# ... and built in a kernel tree, as kernel CI builds them.
+	"$VMACCT_TOP/scripts/ksft-intree-check.sh" >"$B/selftests-in-tree.txt" 2>&1
+	host_ktap selftests-in-tree "$B/selftests-in-tree.txt"
 fi
 # The reader's live test runs the demo workload in every guest (scripts/guest-payload-reader.sh).
 reader_files=()

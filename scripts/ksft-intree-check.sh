@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Kernel CI builds selftests inside a kernel tree: prove that selftests/ works there. In a scratch
+# copy of a kernel source's tools/ (6.12 from linux-source), with selftests/ as
+# tools/testing/selftests/vmacct: `make -C tools/testing/selftests TARGETS=vmacct` builds every
+# program, and `install` produces a run_kselftest.sh that lists the target's runner. KTAP on stdout.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+src=$("$VMACCT_TOP/scripts/kernel-source.sh" 6.12) || die "no 6.12 kernel source"
+t=$(mktemp -d "${TMPDIR:-/tmp}/vmacct-ksft.XXXXXX")
+trap 'rm -rf "$t"' EXIT
+mkdir -p "$t/tools/testing"
+cp -r "$src/tools/testing/selftests" "$src/tools/include" "$src/tools/scripts" "$t/tools/testing/" 2>/dev/null
+mv "$t/tools/testing/include" "$t/tools/testing/scripts" "$t/tools/"
+cp -r "$src/scripts" "$src/include" "$src/Makefile" "$t/"
+cp -r "$VMACCT_TOP/selftests" "$t/tools/testing/selftests/vmacct"
+rm -rf "$t/tools/testing/selftests/vmacct/build"
+
+built() {
+	local p
+	for p in vmacct_layout vmacct_crosscheck vmacct_bounds vmacct_torture; do
+		[ -x "$t/tools/testing/selftests/vmacct/$p" ] || return 1
+	done
+}
+
+echo "TAP version 13"
+echo "1..2"
+if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct >"$t/build.log" 2>&1 && built; then
+	echo "ok 1 make -C tools/testing/selftests TARGETS=vmacct builds every program in a kernel tree"
+else
+	sed 's/^/# /' "$t/build.log" | tail -n 20
+	echo "not ok 1 make -C tools/testing/selftests TARGETS=vmacct builds every program in a kernel tree"
+fi
+if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct install INSTALL_PATH="$t/inst" \
+	>"$t/install.log" 2>&1 && grep -q 'vmacct:run_vmacct.sh' "$t/inst/kselftest-list.txt" &&
+	[ -x "$t/inst/vmacct/vmacct_layout" ] && [ -x "$t/inst/run_kselftest.sh" ]; then
+	echo "ok 2 install: run_kselftest.sh lists vmacct:run_vmacct.sh with its programs"
+else
+	sed 's/^/# /' "$t/install.log" | tail -n 20
+	echo "not ok 2 install: run_kselftest.sh lists vmacct:run_vmacct.sh with its programs"
+fi
