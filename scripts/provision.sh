@@ -36,7 +36,8 @@ make_root() {
 	need_root "building the $rel build root"
 	command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (apt-get install mmdebstrap)"
 	mirror=$(debian_mirror)
-	local extra=() pkgs=gcc,make,libc6-dev,linux-headers-amd64,kmod,libelf-dev,bc,cpio,file,sparse
+	# procps: the guests get the release's own top (scripts/guest-procps.sh installs it into older roots).
+	local extra=() pkgs=gcc,make,libc6-dev,linux-headers-amd64,kmod,libelf-dev,bc,cpio,file,sparse,procps
 	# sid's Release file in the archive we reach may be older than its Valid-Until.
 	[ "$rel" = sid ] && extra+=(--aptopt='Acquire::Check-Valid-Until "false"')
 	# DKMS is proven in the trixie root (see README, "DKMS").
