@@ -75,6 +75,12 @@ vmacct_lifecycle() {
 	# counts is that nothing crashed and the module still answers.
 	if [ -r $D/version ]; then echo "ok 1 rmmod under 3 busy readers: refused or clean (unloaded $busy)"
 	else echo "not ok 1 rmmod under busy readers left no working module"; fi
+	# Under load: processes forking, faulting and exiting all the time (readers of vmacct's own
+	# files would keep it busy, and rmmod rightly refused).
+	for r in 1 2; do
+		(while :; do x=$(seq 1 3000 | sort -r | head -1); done) >/dev/null 2>&1 &
+		eval "load$r=\$!"
+	done
 	n=0 fails=0
 	while [ $n -lt 50 ]; do
 		m=0
@@ -84,7 +90,9 @@ vmacct_lifecycle() {
 		insmod "$ko" && cat $D/1 >/dev/null || fails=$((fails + 1))
 		n=$((n + 1))
 	done
-	if [ $fails = 0 ]; then echo "ok 2 50 rmmod/insmod cycles, each read back"
+	kill $load1 $load2
+	wait $load1 $load2 2>/dev/null
+	if [ $fails = 0 ]; then echo "ok 2 50 rmmod/insmod cycles under load, each read back"
 	else echo "not ok 2 $fails of 50 rmmod/insmod cycles failed"; fi
 	[ $fails = 0 ] && [ -r $D/version ]
 }
