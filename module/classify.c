@@ -1,47 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * How one mapped page (or PMD-mapped folio) is counted: the single place where vmacct decides
- * resident / shared / private / pss and anon / file / shmem. It follows fs/proc/task_mmu.c
- * smaps_account() of the running kernel, so that the sums equal /proc/pid/smaps_rollup.
+ * How one mapped page (or a run of pages of one folio) is counted: the single place where vmacct
+ * decides resident / shared / private / pss and anon / file / shmem (with the inline fast path in
+ * classify.h). It follows fs/proc/task_mmu.c smaps_account() of the running kernel, so that the
+ * sums equal /proc/pid/smaps_rollup.
  *
  * Called with the page-table lock of the entry held: the entry holds a reference on the folio, so
  * the folio cannot be freed or change its anon/file identity underneath. Map and reference counts
  * are read without the folio lock, exactly as smaps does: a process that maps or unmaps this folio
  * concurrently can make a page flip between shared and private (see README, "Exactness").
  */
+#include <linux/math64.h>
 #include <linux/mm.h>
-#include <linux/page-flags.h>
 
 #include "classify.h"
 #include "compat.h"
 
-static enum vmacct_kind vmacct_folio_kind(struct folio *folio)
+void vmacct_acct_flush(struct vmacct_acct *a)
 {
-	if (folio_test_anon(folio))
-		return VMACCT_ANON;
-	/* Swap-backed but not anonymous: shmem, tmpfs, memfd, MAP_SHARED|MAP_ANONYMOUS. */
-	if (folio_test_swapbacked(folio))
-		return VMACCT_SHMEM;
-	return VMACCT_FILE;
+	struct vmacct_stats *st = a->st;
+	int k;
+
+	for (k = 0; k < VMACCT_NR_KINDS; k++) {
+		u64 size = (u64)a->private_nr[k] << PAGE_SHIFT;
+
+		st->resident += size;
+		st->private[k] += size;
+		st->pss += size << VMACCT_PSS_SHIFT;
+		a->private_nr[k] = 0;
+	}
 }
 
-static void vmacct_add(struct vmacct_stats *st, enum vmacct_kind kind, u64 size, u64 pss,
-		       bool private)
+/* smaps' pss of one page mapped @mapcount times, in the same fixed point (exact: the quotient). */
+static u64 vmacct_page_pss(struct vmacct_acct *a, int mapcount)
 {
-	if (private)
-		st->private[kind] += size;
-	else
-		st->shared[kind] += size;
-	st->pss += pss;
+	if (mapcount < 2)
+		return (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
+	if (mapcount != a->pss_mapcount) {
+		a->pss_quotient = div_u64((u64)PAGE_SIZE << VMACCT_PSS_SHIFT, mapcount);
+		a->pss_mapcount = mapcount;
+	}
+	return a->pss_quotient;
 }
 
-void vmacct_account_page(struct vmacct_stats *st, struct page *page, unsigned long nr,
-			 bool present)
+void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
+			  unsigned long nr, bool present)
 {
-	struct folio *folio = page_folio(page);
 	enum vmacct_kind kind = vmacct_folio_kind(folio);
+	struct vmacct_stats *st = a->st;
 	u64 size = (u64)nr << PAGE_SHIFT;
-	unsigned long i;
+	unsigned long i, private = 0;
+	u64 pss = 0;
 
 	st->resident += size;
 
@@ -51,17 +60,22 @@ void vmacct_account_page(struct vmacct_stats *st, struct page *page, unsigned lo
 	 * about sharing; smaps' choice for them is version-dependent (compat.h).
 	 */
 	if (folio_ref_count(folio) == 1 || !present) {
-		vmacct_add(st, kind, size, size << VMACCT_PSS_SHIFT,
-			   present || vmacct_nonpresent_is_private());
+		if (present || vmacct_nonpresent_is_private())
+			st->private[kind] += size;
+		else
+			st->shared[kind] += size;
+		st->pss += size << VMACCT_PSS_SHIFT;
 		return;
 	}
 
 	for (i = 0; i < nr; i++) {
 		int mapcount = vmacct_page_mapcount(folio, page + i);
-		u64 pss = (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
 
-		if (mapcount >= 2)
-			pss = div_u64(pss, mapcount);
-		vmacct_add(st, kind, PAGE_SIZE, pss, vmacct_folio_exclusive(folio, mapcount));
+		pss += vmacct_page_pss(a, mapcount);
+		if (vmacct_folio_exclusive(folio, mapcount))
+			private++;
 	}
+	st->private[kind] += (u64)private << PAGE_SHIFT;
+	st->shared[kind] += (u64)(nr - private) << PAGE_SHIFT;
+	st->pss += pss;
 }
