@@ -10,7 +10,6 @@
  * are read without the folio lock, exactly as smaps does: a process that maps or unmaps this folio
  * concurrently can make a page flip between shared and private (see README, "Exactness").
  */
-#include <linux/math64.h>
 #include <linux/mm.h>
 
 #include "classify.h"
@@ -22,25 +21,18 @@ void vmacct_acct_flush(struct vmacct_acct *a)
 	int k;
 
 	for (k = 0; k < VMACCT_NR_KINDS; k++) {
-		u64 size = (u64)a->private_nr[k] << PAGE_SHIFT;
+		u64 private = (u64)a->private_nr[k] << PAGE_SHIFT;
+		u64 shared = (u64)a->shared_nr[k] << PAGE_SHIFT;
 
-		st->resident += size;
-		st->private[k] += size;
-		st->pss += size << VMACCT_PSS_SHIFT;
+		st->resident += private + shared;
+		st->private[k] += private;
+		st->shared[k] += shared;
+		st->pss += private << VMACCT_PSS_SHIFT;
 		a->private_nr[k] = 0;
+		a->shared_nr[k] = 0;
 	}
-}
-
-/* smaps' pss of one page mapped @mapcount times, in the same fixed point (exact: the quotient). */
-static u64 vmacct_page_pss(struct vmacct_acct *a, int mapcount)
-{
-	if (mapcount < 2)
-		return (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
-	if (mapcount != a->pss_mapcount) {
-		a->pss_quotient = div_u64((u64)PAGE_SIZE << VMACCT_PSS_SHIFT, mapcount);
-		a->pss_mapcount = mapcount;
-	}
-	return a->pss_quotient;
+	st->pss += a->shared_pss;
+	a->shared_pss = 0;
 }
 
 void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
@@ -71,7 +63,10 @@ void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct pag
 	for (i = 0; i < nr; i++) {
 		int mapcount = vmacct_page_mapcount(folio, page + i);
 
-		pss += vmacct_page_pss(a, mapcount);
+		if (mapcount < 2)
+			pss += (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
+		else
+			pss += vmacct_shared_pss(a, mapcount);
 		if (vmacct_folio_exclusive(folio, mapcount))
 			private++;
 	}

@@ -73,32 +73,38 @@ static inline unsigned long vmacct_zero_pfn(void)
 }
 
 /*
- * pfn_valid() with a memo of one subsection. Its answer is the same for every pfn of a memory
- * subsection (PAGES_PER_SUBSECTION pfns, 2 MiB on x86-64: a section is present or not, and within
- * it each subsection), and consecutive pages of a process mostly come from few subsections, so
- * the section lookup and RCU-sched section of pfn_valid() are paid once per run of pages, not per
- * page. Only "valid" is remembered, and only for the walk of one VMA: a subsection holding a page
- * that a present entry maps cannot be hot-removed before that entry is gone, so the answer still
- * holds for any later entry that maps a page of it.
+ * pfn_valid() with a memo. Its answer is the same for every pfn of a memory subsection
+ * (PAGES_PER_SUBSECTION pfns, 2 MiB on x86-64), and for every pfn of an early section (memory
+ * present at boot, PAGES_PER_SECTION pfns, 128 MiB): a section is present or not, and only a
+ * hot-added one is valid subsection by subsection. The pages of a process mostly come from few
+ * sections, so the section lookup and RCU-sched section of pfn_valid() are paid once per run of
+ * pages, not per page (nor per THP). Only "valid" is remembered, and only for the walk of one VMA:
+ * a (sub)section holding a page that a present entry maps cannot be hot-removed before that entry
+ * is gone, so the answer still holds for any later entry that maps a page of it.
  */
 struct vmacct_pfn_memo {
+	unsigned long section;
 	unsigned long subsection;
 };
 
 static inline void vmacct_pfn_memo_init(struct vmacct_pfn_memo *m)
 {
-	m->subsection = ULONG_MAX;	/* no pfn is in subsection ULONG_MAX */
+	/* No pfn is in (sub)section ULONG_MAX. */
+	m->section = ULONG_MAX;
+	m->subsection = ULONG_MAX;
 }
 
 static inline bool vmacct_pfn_valid(struct vmacct_pfn_memo *m, unsigned long pfn)
 {
-	unsigned long subsection = pfn / PAGES_PER_SUBSECTION;
-
-	if (subsection == m->subsection)
+	if (pfn_to_section_nr(pfn) == m->section || pfn / PAGES_PER_SUBSECTION == m->subsection)
 		return true;
 	if (!pfn_valid(pfn))
 		return false;
-	m->subsection = subsection;
+	/* Valid: its section is present, and an early one stays so (see above). */
+	if (early_section(__pfn_to_section(pfn)))
+		m->section = pfn_to_section_nr(pfn);
+	else
+		m->subsection = pfn / PAGES_PER_SUBSECTION;
 	return true;
 }
 
