@@ -214,8 +214,13 @@ static int vmacct_pmd_range(struct vmacct_walk *w, pud_t *pud, unsigned long add
 		next = pmd_addr_end(addr, end);
 again:
 		pmdval = READ_ONCE(*pmd);
+		/*
+		 * An empty entry is no step: it costs one read, and a sparse range (a large
+		 * reservation around a few touched pages) must not yield mmap_lock per 2 MiB of
+		 * nothing. Empty upper levels are skipped the same way.
+		 */
 		if (pmd_none(pmdval))
-			goto next;
+			continue;
 		if (vmacct_pmd_is_leaf(pmdval)) {
 			ptl = vmacct_pmd_lock(w->mm, pmd);
 			pmdval = READ_ONCE(*pmd);

@@ -33,9 +33,9 @@ for k in $kernels; do
 	rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
 	log="$B/$k/bench-console.log"
 	t0=$SECONDS
-	# 6 GiB: the scaling section holds 4 GiB resident in one process, the rest is the kernel,
+	# 7 GiB: the scaling section holds 64 MiB + 256 MiB + 1 GiB + 4 GiB resident at once, the rest is the kernel,
 	# the initramfs and the bench itself. procps top for the whole-machine comparison.
-	if ! "$VMACCT_TOP/scripts/guest.sh" --with-top --mem 6G --timeout 3600 --log "$log" \
+	if ! "$VMACCT_TOP/scripts/guest.sh" --with-top --mem 7G --timeout 3600 --log "$log" \
 		--file "$B/bench/vmacct_bench" "$k" "$B/bench/payload.sh"; then
 		note "$k: the guest reported a problem; console log: $log"
 		rc=1

@@ -528,42 +528,59 @@ static void bench_sparse(void)
 
 /*
  * Time per resident page, net of what a read costs whatever the size (the open, the process's
- * other mappings, the formatting): that part is measured on the same process with one page,
- * read interleaved with each size, and subtracted.
+ * other mappings, the formatting): that part is measured on the same kind of process with one
+ * page and subtracted. All sizes are resident at once and read in the same rounds, the order
+ * rotating, so that a change of load on the host moves every size alike.
  */
 static void bench_scaling(void)
 {
-	static const unsigned long sizes[] = { 64 * MiB, 256 * MiB, GiB, 4 * GiB };
-	pid_t base = spawn(setup_anon_4k, PAGE);
-	double per_page[4], lo = 1e30, hi = 0;
-	char vb[64], sb[64];
-	long base_rss;
-	size_t i;
+	static const unsigned long sizes[] = { PAGE, 64 * MiB, 256 * MiB, GiB, 4 * GiB };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	char path[2 * N][64];
+	uint64_t *t[2 * N], med[2 * N];
+	double lo = 1e30, hi = 0;
+	long rss[N], pages;
+	pid_t pid[N];
+	int i, r;
 
-	pid_paths(base, vb, sb, sizeof(vb));
-	base_rss = field_kb(vb, "resident");
-	for (i = 0; i < 4; i++) {
-		pid_t pid = spawn(setup_anon_4k, sizes[i]);
-		uint64_t tv, ts, tb, tsb;
-		char vm[64], sm[64];
-		long rss, pages;
-
-		pid_paths(pid, vm, sm, sizeof(vm));
-		rss = field_kb(vm, "resident");
-		pages = (rss - base_rss) / 4;
-		compare(vm, vb, &tv, &tb);
-		compare(sm, sb, &ts, &tsb);
-		per_page[i] = ((double)tv - tb) / pages;
-		printf("# scaling: %5lu MiB: resident %ld kB; vmacct %.2f ms (%.1f ns/page), net of the one-page process (%.3f ms) %.1f ns/page; smaps_rollup %.2f ms, net %.1f ns/page\n",
-		       sizes[i] / MiB, rss, ms(tv), (double)tv / (rss / 4), ms(tb), per_page[i], ms(ts),
-		       ((double)ts - tsb) / pages);
-		if (per_page[i] < lo)
-			lo = per_page[i];
-		if (per_page[i] > hi)
-			hi = per_page[i];
-		reap(pid);
+	for (i = 0; i < N; i++) {
+		pid[i] = spawn(setup_anon_4k, sizes[i]);
+		pid_paths(pid[i], path[2 * i], path[2 * i + 1], sizeof(path[0]));
+		rss[i] = field_kb(path[2 * i], "resident");
 	}
-	reap(base);
+	for (i = 0; i < 2 * N; i++) {
+		t[i] = calloc(runs, sizeof(uint64_t));
+		if (!t[i])
+			die("calloc");
+		time_read(path[i]);	/* warm-up */
+	}
+	for (r = 0; r < runs; r++)
+		for (i = 0; i < 2 * N; i++) {
+			int k = (i + r) % (2 * N);
+
+			t[k][r] = time_read(path[k]);
+		}
+	for (i = 0; i < 2 * N; i++)
+		med[i] = median(t[i], runs);
+	printf("# scaling: one-page process: resident %ld kB, vmacct %.3f ms, smaps_rollup %.3f ms (the cost of any read)\n",
+	       rss[0], ms(med[0]), ms(med[1]));
+	for (i = 1; i < N; i++) {
+		double net;
+
+		pages = (rss[i] - rss[0]) / 4;
+		net = ((double)med[2 * i] - med[0]) / pages;
+		printf("# scaling: %5lu MiB: resident %ld kB; vmacct %.2f ms, net %.1f ns/page; smaps_rollup %.2f ms, net %.1f ns/page; ratio %.3f\n",
+		       sizes[i] / MiB, rss[i], ms(med[2 * i]), net, ms(med[2 * i + 1]),
+		       ((double)med[2 * i + 1] - med[1]) / pages, (double)med[2 * i] / med[2 * i + 1]);
+		if (net < lo)
+			lo = net;
+		if (net > hi)
+			hi = net;
+	}
+	for (i = 0; i < N; i++)
+		reap(pid[i]);
+	for (i = 0; i < 2 * N; i++)
+		free(t[i]);
 	printf("# scaling: vmacct net ns per resident page, largest / smallest over 64 MiB..4 GiB: %.3f\n",
 	       hi / lo);
 	result("scaling/net-ns-per-page max/min", hi / lo, 1.25);
