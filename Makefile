@@ -6,6 +6,8 @@
 #   make selftests KSFT_DIR=<linux>/tools/testing/selftests   the selftest programs
 #   make install         module into /lib/modules/<KDIR's release>/updates, reader into $(PREFIX)/sbin
 #   make check           the whole kernel matrix in QEMU guests + host-side tests (KERNELS=6.12 for one)
+#   make bench           performance against smaps_rollup/top in QEMU guests (not part of check;
+#                        KERNELS=6.12 for one; results in build/bench-<kernel>.txt)
 #   make demo            boot the default kernel with a demonstration workload and show vmacct's view
 #   make refresh         pick up newer kernels from the archive for the cached matrix
 #   make clean           remove everything built
@@ -40,6 +42,10 @@ check:
 demo:
 	scripts/demo.sh
 
+# The debug kernel measures KASAN and lockdep, not vmacct: bench defaults to the release kernels.
+bench:
+	scripts/bench.sh $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),6.1 6.12 7.2)
+
 refresh:
 	scripts/provision.sh refresh $(KERNELS)
 
@@ -50,4 +56,4 @@ clean:
 		-o -name 'modules.order' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd module/Module.symvers
 
-.PHONY: all module modules_install reader reader_install selftests install check demo refresh clean
+.PHONY: all module modules_install reader reader_install selftests install check bench demo refresh clean

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * How one mapped page (or PMD-mapped folio) is counted: the single place where vmacct decides
- * resident / shared / private / pss and anon / file / shmem. It follows fs/proc/task_mmu.c
- * smaps_account() of the running kernel, so that the sums equal /proc/pid/smaps_rollup.
+ * How one mapped page (or a run of pages of one folio) is counted: the single place where vmacct
+ * decides resident / shared / private / pss and anon / file / shmem (with the inline fast path in
+ * classify.h). It follows fs/proc/task_mmu.c smaps_account() of the running kernel, so that the
+ * sums equal /proc/pid/smaps_rollup.
  *
  * Called with the page-table lock of the entry held: the entry holds a reference on the folio, so
  * the folio cannot be freed or change its anon/file identity underneath. Map and reference counts
@@ -10,38 +11,38 @@
  * concurrently can make a page flip between shared and private (see README, "Exactness").
  */
 #include <linux/mm.h>
-#include <linux/page-flags.h>
 
 #include "classify.h"
 #include "compat.h"
 
-static enum vmacct_kind vmacct_folio_kind(struct folio *folio)
+void vmacct_acct_flush(struct vmacct_acct *a)
 {
-	if (folio_test_anon(folio))
-		return VMACCT_ANON;
-	/* Swap-backed but not anonymous: shmem, tmpfs, memfd, MAP_SHARED|MAP_ANONYMOUS. */
-	if (folio_test_swapbacked(folio))
-		return VMACCT_SHMEM;
-	return VMACCT_FILE;
+	struct vmacct_stats *st = a->st;
+	int k;
+
+	for (k = 0; k < VMACCT_NR_KINDS; k++) {
+		u64 private = (u64)a->private_nr[k] << PAGE_SHIFT;
+		u64 shared = (u64)a->shared_nr[k] << PAGE_SHIFT;
+
+		st->resident += private + shared;
+		st->private[k] += private;
+		st->shared[k] += shared;
+		st->pss += private << VMACCT_PSS_SHIFT;
+		a->private_nr[k] = 0;
+		a->shared_nr[k] = 0;
+	}
+	st->pss += a->shared_pss;
+	a->shared_pss = 0;
 }
 
-static void vmacct_add(struct vmacct_stats *st, enum vmacct_kind kind, u64 size, u64 pss,
-		       bool private)
+void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
+			  unsigned long nr, bool present)
 {
-	if (private)
-		st->private[kind] += size;
-	else
-		st->shared[kind] += size;
-	st->pss += pss;
-}
-
-void vmacct_account_page(struct vmacct_stats *st, struct page *page, unsigned long nr,
-			 bool present)
-{
-	struct folio *folio = page_folio(page);
 	enum vmacct_kind kind = vmacct_folio_kind(folio);
+	struct vmacct_stats *st = a->st;
 	u64 size = (u64)nr << PAGE_SHIFT;
-	unsigned long i;
+	unsigned long i, private = 0;
+	u64 pss = 0;
 
 	st->resident += size;
 
@@ -51,17 +52,25 @@ void vmacct_account_page(struct vmacct_stats *st, struct page *page, unsigned lo
 	 * about sharing; smaps' choice for them is version-dependent (compat.h).
 	 */
 	if (folio_ref_count(folio) == 1 || !present) {
-		vmacct_add(st, kind, size, size << VMACCT_PSS_SHIFT,
-			   present || vmacct_nonpresent_is_private());
+		if (present || vmacct_nonpresent_is_private())
+			st->private[kind] += size;
+		else
+			st->shared[kind] += size;
+		st->pss += size << VMACCT_PSS_SHIFT;
 		return;
 	}
 
 	for (i = 0; i < nr; i++) {
 		int mapcount = vmacct_page_mapcount(folio, page + i);
-		u64 pss = (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
 
-		if (mapcount >= 2)
-			pss = div_u64(pss, mapcount);
-		vmacct_add(st, kind, PAGE_SIZE, pss, vmacct_folio_exclusive(folio, mapcount));
+		if (mapcount < 2)
+			pss += (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
+		else
+			pss += vmacct_shared_pss(a, mapcount);
+		if (vmacct_folio_exclusive(folio, mapcount))
+			private++;
 	}
+	st->private[kind] += (u64)private << PAGE_SHIFT;
+	st->shared[kind] += (u64)(nr - private) << PAGE_SHIFT;
+	st->pss += pss;
 }

@@ -63,23 +63,49 @@ static inline spinlock_t *vmacct_pmd_lock(struct mm_struct *mm, pmd_t *pmd)
  * vm_normal_page() is not exported on 6.12/7.2. On x86-64 (CONFIG_ARCH_HAS_PTE_SPECIAL) it reduces
  * to: a special pte maps no struct page that is accounted (the zero page, PFN and mixed maps);
  * any other pte maps the page of its pfn, whatever the VMA's flags (so a vDSO data page inserted
- * into a VM_MIXEDMAP/VM_PFNMAP mapping as a normal page counts, exactly as in smaps). The zero page
- * is recognised by ZERO_PAGE(), which x86 does not colour, so that vmacct can count it separately.
+ * into a VM_MIXEDMAP/VM_PFNMAP mapping as a normal page counts, exactly as in smaps). walk.c takes
+ * these steps itself, inline in its PTE loop. The zero page is recognised by the pfn of
+ * ZERO_PAGE(), which x86 does not colour, so that vmacct can count it separately.
  */
-static inline bool vmacct_pte_is_zero_page(pte_t pte)
+static inline unsigned long vmacct_zero_pfn(void)
 {
-	return pte_pfn(pte) == page_to_pfn(ZERO_PAGE(0));
+	return page_to_pfn(ZERO_PAGE(0));
 }
 
-static inline struct page *vmacct_vm_normal_page(pte_t pte)
-{
-	unsigned long pfn = pte_pfn(pte);
+/*
+ * pfn_valid() with a memo. Its answer is the same for every pfn of a memory subsection
+ * (PAGES_PER_SUBSECTION pfns, 2 MiB on x86-64), and for every pfn of an early section (memory
+ * present at boot, PAGES_PER_SECTION pfns, 128 MiB): a section is present or not, and only a
+ * hot-added one is valid subsection by subsection. The pages of a process mostly come from few
+ * sections, so the section lookup and RCU-sched section of pfn_valid() are paid once per run of
+ * pages, not per page (nor per THP). Only "valid" is remembered, and only for the walk of one VMA:
+ * a (sub)section holding a page that a present entry maps cannot be hot-removed before that entry
+ * is gone, so the answer still holds for any later entry that maps a page of it.
+ */
+struct vmacct_pfn_memo {
+	unsigned long section;
+	unsigned long subsection;
+};
 
-	if (pte_special(pte))
-		return NULL;
+static inline void vmacct_pfn_memo_init(struct vmacct_pfn_memo *m)
+{
+	/* No pfn is in (sub)section ULONG_MAX. */
+	m->section = ULONG_MAX;
+	m->subsection = ULONG_MAX;
+}
+
+static inline bool vmacct_pfn_valid(struct vmacct_pfn_memo *m, unsigned long pfn)
+{
+	if (pfn_to_section_nr(pfn) == m->section || pfn / PAGES_PER_SUBSECTION == m->subsection)
+		return true;
 	if (!pfn_valid(pfn))
-		return NULL;
-	return pfn_to_page(pfn);
+		return false;
+	/* Valid: its section is present, and an early one stays so (see above). */
+	if (early_section(__pfn_to_section(pfn)))
+		m->section = pfn_to_section_nr(pfn);
+	else
+		m->subsection = pfn / PAGES_PER_SUBSECTION;
+	return true;
 }
 
 /*

@@ -36,7 +36,10 @@ struct vmacct_walk {
 	struct mm_struct *mm;
 	struct vm_area_struct *vma;
 	struct vmacct_stats *st;
-	unsigned long resume;	/* where to continue after -EAGAIN */
+	struct vmacct_acct acct;	/* the counting rule's state (classify.h) */
+	struct vmacct_pfn_memo pfns;	/* pfn_valid() of the last subsection seen (compat.h) */
+	unsigned long zero_pfn;		/* the shared zero page, looked up once per walk */
+	unsigned long resume;		/* where to continue after -EAGAIN */
 };
 
 /* Between two PMD ranges: stop for a fatal signal, let go of mmap_lock when due, reschedule. */
@@ -52,9 +55,54 @@ static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 	return 0;
 }
 
-static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
+/* A swap, migration or device entry. */
+static void vmacct_pte_nonpresent(struct vmacct_walk *w, pte_t pte)
 {
 	struct page *page;
+
+	if (vmacct_pte_is_swap(pte)) {
+		w->st->swap += PAGE_SIZE;
+		return;
+	}
+	page = vmacct_pte_nonpresent_page(pte);
+	if (page)
+		vmacct_account_folio(&w->acct, page_folio(page), page, 1, false);
+}
+
+/*
+ * How many of the @max entries from @ptep on (the first one maps @pfn, a page of the large folio
+ * @folio) map the pages that follow it in the same folio: an mTHP, a large page-cache folio or a
+ * THP split at the PMD, mapped in order. Those are looked up and classified once, together.
+ */
+static unsigned int vmacct_folio_run(struct folio *folio, unsigned long pfn, pte_t *ptep,
+				     unsigned int max)
+{
+	unsigned long left = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
+	unsigned int nr = 1;
+
+	if (left < max)
+		max = left;
+	while (nr < max) {
+		pte_t pte = ptep_get(ptep + nr);
+
+		if (!pte_present(pte) || pte_special(pte) || pte_pfn(pte) != pfn + nr)
+			break;
+		nr++;
+	}
+	return nr;
+}
+
+/*
+ * Count the entry at @ptep, and the entries after it that map the rest of the same large folio;
+ * returns how many entries it counted (at most @max).
+ */
+static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int max)
+{
+	pte_t pte = ptep_get(ptep);
+	struct folio *folio;
+	struct page *page;
+	unsigned long pfn;
+	unsigned int nr;
 
 	/*
 	 * Where vmacct must differ from smaps: for a shmem VMA, smaps also counts an empty pte
@@ -63,24 +111,28 @@ static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
 	 * any kernel of the matrix, so such pages are missing from `swap` (README: "swap").
 	 */
 	if (pte_none(pte))
-		return;
-	if (pte_present(pte)) {
-		if (vmacct_pte_is_zero_page(pte)) {
-			w->st->zero += PAGE_SIZE;
-			return;
-		}
-		page = vmacct_vm_normal_page(pte);
-		if (page)
-			vmacct_account_page(w->st, page, 1, true);
-		return;
+		return 1;
+	if (!pte_present(pte)) {
+		vmacct_pte_nonpresent(w, pte);
+		return 1;
 	}
-	if (vmacct_pte_is_swap(pte)) {
-		w->st->swap += PAGE_SIZE;
-		return;
+	pfn = pte_pfn(pte);
+	if (pfn == w->zero_pfn) {
+		w->st->zero += PAGE_SIZE;
+		return 1;
 	}
-	page = vmacct_pte_nonpresent_page(pte);
-	if (page)
-		vmacct_account_page(w->st, page, 1, false);
+	/* vm_normal_page(), as compat.h explains: a special pte maps nothing that is counted. */
+	if (pte_special(pte) || !vmacct_pfn_valid(&w->pfns, pfn))
+		return 1;
+	page = pfn_to_page(pfn);
+	folio = page_folio(page);
+	if (!folio_test_large(folio)) {
+		vmacct_account_small(&w->acct, folio);
+		return 1;
+	}
+	nr = vmacct_folio_run(folio, pfn, ptep, max);
+	vmacct_account_folio(&w->acct, folio, page, nr, true);
+	return nr;
 }
 
 /*
@@ -90,6 +142,7 @@ static void vmacct_pte_entry(struct vmacct_walk *w, pte_t pte)
 static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 			    unsigned long end)
 {
+	unsigned int i, nr = (end - addr) >> PAGE_SHIFT;
 	spinlock_t *ptl;	/* the PTE table's split lock */
 	pmd_t pmdval;
 	pte_t *pte;
@@ -108,8 +161,8 @@ static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long add
 		return -ENOENT;
 	}
 	pte = vmacct_pte_table(&pmdval, addr);
-	for (; addr != end; pte++, addr += PAGE_SIZE)
-		vmacct_pte_entry(w, ptep_get(pte));
+	for (i = 0; i < nr; )
+		i += vmacct_ptes(w, pte + i, nr - i);
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return 0;
@@ -118,26 +171,28 @@ static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long add
 /* A PMD-level entry: a transparent huge page, the huge zero page, or a THP migration entry. */
 static void vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 {
+	struct folio *folio;
 	struct page *page;
 
 	if (!pmd_present(pmdval)) {
 		page = vmacct_pmd_nonpresent_page(pmdval);
 		if (page)
-			vmacct_account_page(w->st, page, HPAGE_PMD_NR, false);
+			vmacct_account_folio(&w->acct, page_folio(page), page, HPAGE_PMD_NR, false);
 		return;
 	}
 	/* PFN and mixed maps have no struct page that is counted (vm_normal_page_pmd()). */
 	if (w->vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
 		return;
-	if (!pfn_valid(pmd_pfn(pmdval)))
+	if (!vmacct_pfn_valid(&w->pfns, pmd_pfn(pmdval)))
 		return;
 	page = pmd_page(pmdval);
-	if (vmacct_folio_is_huge_zero(page_folio(page))) {
+	folio = page_folio(page);
+	if (vmacct_folio_is_huge_zero(folio)) {
 		w->st->zero += HPAGE_PMD_SIZE;
 		return;
 	}
 	w->st->thp += HPAGE_PMD_SIZE;
-	vmacct_account_page(w->st, page, HPAGE_PMD_NR, true);
+	vmacct_account_folio(&w->acct, folio, page, HPAGE_PMD_NR, true);
 }
 
 static bool vmacct_pmd_is_leaf(pmd_t pmdval)
@@ -159,8 +214,13 @@ static int vmacct_pmd_range(struct vmacct_walk *w, pud_t *pud, unsigned long add
 		next = pmd_addr_end(addr, end);
 again:
 		pmdval = READ_ONCE(*pmd);
+		/*
+		 * An empty entry is no step: it costs one read, and a sparse range (a large
+		 * reservation around a few touched pages) must not yield mmap_lock per 2 MiB of
+		 * nothing. Empty upper levels are skipped the same way.
+		 */
 		if (pmd_none(pmdval))
-			goto next;
+			continue;
 		if (vmacct_pmd_is_leaf(pmdval)) {
 			ptl = vmacct_pmd_lock(w->mm, pmd);
 			pmdval = READ_ONCE(*pmd);
@@ -294,35 +354,53 @@ static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long
 	return vmacct_pgd_range(w, addr, end);
 }
 
-int vmacct_walk_vma(struct vmacct_mmlock *lock, struct vm_area_struct *vma,
-		    struct vmacct_stats *st)
+/* The VMA w->vma from @addr to its end, across the times mmap_lock is let go. */
+static int vmacct_walk_ranges(struct vmacct_walk *w, unsigned long addr)
 {
-	unsigned long start = vma->vm_start, end = vma->vm_end;
-	struct vmacct_walk w = { .lock = lock, .mm = lock->mm, .vma = vma, .st = st };
-	unsigned long addr = start;
+	unsigned long start = w->vma->vm_start, end = w->vma->vm_end;
+	struct vm_area_struct *vma;
 	int ret;
 
-	st->mapped += end - start;
 	for (;;) {
-		ret = vmacct_range(&w, addr, end);
+		ret = vmacct_range(w, addr, end);
 		if (ret != -EAGAIN)
 			break;
 		/*
 		 * Let a waiting writer in. Afterwards the VMA may be gone or changed; the walk
 		 * continues only over the same range, else this VMA's counts stop here.
 		 */
-		addr = w.resume;
-		if (vmacct_mmlock_yield(lock))
+		addr = w->resume;
+		if (vmacct_mmlock_yield(w->lock))
 			return -EINTR;
 		if (addr >= end)
 			return 0;
-		vma = find_vma(lock->mm, addr);
+		vma = find_vma(w->mm, addr);
 		if (!vma || vma->vm_start != start || vma->vm_end != end)
 			return -ESTALE;
-		w.vma = vma;
+		w->vma = vma;
 	}
 	if (ret == -EINTR)
-		vmacct_mmlock_release(lock);
+		vmacct_mmlock_release(w->lock);
+	return ret;
+}
+
+int vmacct_walk_vma(struct vmacct_mmlock *lock, struct vm_area_struct *vma,
+		    struct vmacct_stats *st)
+{
+	struct vmacct_walk w = {
+		.lock = lock,
+		.mm = lock->mm,
+		.vma = vma,
+		.st = st,
+		.zero_pfn = vmacct_zero_pfn(),
+	};
+	int ret;
+
+	vmacct_acct_init(&w.acct, st);
+	vmacct_pfn_memo_init(&w.pfns);
+	st->mapped += vma->vm_end - vma->vm_start;
+	ret = vmacct_walk_ranges(&w, vma->vm_start);
+	vmacct_acct_flush(&w.acct);
 	return ret;
 }
 

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# The guest side of `make bench` (busybox sh, run by the guest's init in /vmacct after insmod).
+# Runs each section of vmacct_bench and prints its lines prefixed "bench: ". BENCH_RUNS is set by the
+# line bench.sh puts in front of this file.
+D=/sys/kernel/debug/vmacct
+B=/vmacct/vmacct_bench
+say() { echo "bench: $*"; }
+section() { # section NAME
+	say "## $1"
+	t0=$(date +%s)
+	$B -n "$BENCH_RUNS" "$1" 2>&1 | sed 's/^/bench: /'
+	say "# $1 took $(($(date +%s) - t0)) s (guest clock)"
+}
+
+say "# kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) vCPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM, vmacct $(cat $D/version), $BENCH_RUNS runs per median"
+# Nothing else runs in the guest; the memory the sections build is freed between them.
+for s in dense sparse scaling machine memory; do
+	section $s
+done
+# The longest mmap_lock hold is a maximum since the module was loaded: a fresh module, so that it
+# covers exactly the reads of the interference section (a reader looping over a 2 GiB process).
+n=0
+until rmmod vmacct 2>/dev/null; do
+	n=$((n + 1))
+	[ $n -lt 40 ] || break
+	sleep 0.5
+done
+insmod /vmacct/vmacct.ko || say "# insmod failed"
+section interference
+if [ -r $D/stats ]; then
+	sed 's/^/bench: # stats: /' $D/stats
+	say "RESULT-INFO interference/max_lock_hold_ns $(sed -n 's/^max_lock_hold_ns: *//p' $D/stats)"
+else
+	say "RESULT-INFO interference/max_lock_hold_ns not-available"
+fi
