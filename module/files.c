@@ -68,6 +68,25 @@ static int vmacct_open_check(struct file *file)
 	return 0;
 }
 
+/*
+ * A file whose whole text one show() makes at the first read (so 1-byte reads see one snapshot),
+ * with @show's m->private = the inode's i_private. DEFINE_SHOW_ATTRIBUTE() with the read-only
+ * check.
+ */
+#define VMACCT_SINGLE_FILE(name, show)						\
+static int name##_open(struct inode *inode, struct file *file)			\
+{										\
+	return vmacct_open_check(file) ?: single_open(file, show, inode->i_private);	\
+}										\
+										\
+const struct file_operations name##_fops = {					\
+	.owner = THIS_MODULE,							\
+	.open = name##_open,							\
+	.read = seq_read,							\
+	.llseek = seq_lseek,							\
+	.release = single_release,						\
+}
+
 /* --- version --- */
 
 static int vmacct_version_show(struct seq_file *m, void *unused)
@@ -76,33 +95,11 @@ static int vmacct_version_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int vmacct_version_open(struct inode *inode, struct file *file)
-{
-	return vmacct_open_check(file) ?: single_open(file, vmacct_version_show, NULL);
-}
-
-const struct file_operations vmacct_version_fops = {
-	.owner = THIS_MODULE,
-	.open = vmacct_version_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+VMACCT_SINGLE_FILE(vmacct_version, vmacct_version_show);
 
 /* --- stats: how the walker itself behaved since the module was loaded (mmlock.c) --- */
 
-static int vmacct_stats_open(struct inode *inode, struct file *file)
-{
-	return vmacct_open_check(file) ?: single_open(file, vmacct_stats_show, NULL);
-}
-
-const struct file_operations vmacct_stats_fops = {
-	.owner = THIS_MODULE,
-	.open = vmacct_stats_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+VMACCT_SINGLE_FILE(vmacct_stats, vmacct_stats_show);
 
 /* --- <pid> --- */
 
@@ -124,19 +121,8 @@ static int vmacct_summary_show(struct seq_file *m, void *unused)
 	return ret;
 }
 
-static int vmacct_summary_open(struct inode *inode, struct file *file)
-{
-	/* The text is made once, at the first read, so 1-byte reads see one snapshot. */
-	return vmacct_open_check(file) ?: single_open(file, vmacct_summary_show, inode->i_private);
-}
-
-const struct file_operations vmacct_summary_fops = {
-	.owner = THIS_MODULE,
-	.open = vmacct_summary_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+/* m->private: the struct pid the file was looked up for. */
+VMACCT_SINGLE_FILE(vmacct_summary, vmacct_summary_show);
 
 /* --- maps/<pid>: one record per VMA, so any number of VMAs streams through a fixed buffer --- */
 
