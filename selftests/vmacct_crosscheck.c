@@ -382,25 +382,20 @@ static void test_one_byte_reads(void)
 	ksft_test_result(!bad, "1-byte reads and lseek give the same text as one read\n");
 }
 
+static void set_comm(void *name)
+{
+	prctl(PR_SET_NAME, name);
+}
+
 static void test_hostile_comm(void)
 {
 	static const char hostile[16] = "a b\n\"'\\\t\xff\xfe\x01z";
+	struct child child = spawn_child(set_comm, (void *)hostile);
 	struct vmacct_counts c, *rows;
-	int ready[2], n, i, found = 0, bad = 0;
-	pid_t pid;
-	char b;
+	int n, i, found = 0, bad = 0;
+	pid_t pid = child.pid;
 
-	if (pipe(ready))
-		return ksft_test_result_fail("pipe\n");
-	pid = fork();
-	if (!pid) {
-		prctl(PR_SET_NAME, hostile);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	if (read(ready[0], &b, 1) != 1)
+	if (pid < 0)
 		bad++;
 	if (vmacct_read_summary(pid, &c) || strcmp(c.name, "a\\040b\\012\"'\\134\\011\\377\\376\\001z")) {
 		ksft_print_msg("comm line: '%s'\n", c.name);
@@ -416,8 +411,7 @@ static void test_hostile_comm(void)
 				found = !strcmp(rows[i].name, c.name);
 		free(rows);
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	release_child(&child);
 	ksft_test_result(!bad && found, "a comm with spaces, newline, quotes, backslash and 0xff stays one escaped field\n");
 }
 
@@ -474,43 +468,40 @@ static void test_exists_at_once_and_gone(void)
  * raised for it): maps/<pid> streams every row, and the rows still add up to the summary.
  */
 #define MANY_VMAS 100000
+static void make_many_vmas(void *unused)
+{
+	size_t len = (size_t)MANY_VMAS * 4096;
+	char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long j;
+
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (j = 1; j < MANY_VMAS; j += 2)
+		if (mprotect(p + j * 4096, 4096, PROT_NONE))
+			_exit(1);
+}
+
 static void test_many_vmas(void)
 {
 	char *old_max = read_file("/proc/sys/vm/max_map_count", NULL);
 	struct vmacct_counts *rows, c;
-	int ready[2], n = -1, bad = 0, i, fd;
+	int n = -1, bad = 0, i, fd;
+	struct child child;
 	uint64_t sum = 0;
-	pid_t pid;
-	char b;
 
 	fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
-	if (fd < 0 || write(fd, "250000", 6) != 6 || pipe(ready)) {
+	if (fd < 0 || write(fd, "250000", 6) != 6) {
 		ksft_test_result_skip("cannot raise vm.max_map_count\n");
 		free(old_max);
 		return;
 	}
 	close(fd);
-	pid = fork();
-	if (!pid) {
-		size_t len = (size_t)MANY_VMAS * 4096;
-		char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		long j;
-
-		if (p == MAP_FAILED)
-			_exit(1);
-		for (j = 1; j < MANY_VMAS; j += 2)
-			if (mprotect(p + j * 4096, 4096, PROT_NONE))
-				_exit(1);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	if (read(ready[0], &b, 1) != 1)
+	child = spawn_child(make_many_vmas, NULL);
+	if (child.pid < 0)
 		bad++;
 	if (!bad) {
-		n = vmacct_read_rows(pid, &rows);
-		if (n < MANY_VMAS || vmacct_read_summary(pid, &c))
+		n = vmacct_read_rows(child.pid, &rows);
+		if (n < MANY_VMAS || vmacct_read_summary(child.pid, &c))
 			bad++;
 		for (i = 0; i < n; i++)
 			sum += rows[i].v[VF_MAPPED];
@@ -520,8 +511,7 @@ static void test_many_vmas(void)
 			free(rows);
 		}
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	release_child(&child);
 	fd = open("/proc/sys/vm/max_map_count", O_WRONLY);
 	if (fd >= 0 && old_max) {
 		if (write(fd, old_max, strlen(old_max)) < 0)

@@ -119,51 +119,6 @@ static char *map_aligned_hpage(void)
 	return a;
 }
 
-/*
- * A child that runs @fn, reports ready and then waits, frozen, until released: the parent reads
- * both processes while nothing moves.
- */
-struct child {
-	pid_t pid;
-	int go;		/* write end: closing it releases the child */
-};
-
-static struct child spawn(void (*fn)(void *), void *arg)
-{
-	int ready[2], go[2];
-	struct child c = { .pid = -1, .go = -1 };
-	char b;
-
-	if (pipe(ready) || pipe(go))
-		return c;
-	c.pid = fork();
-	if (c.pid == 0) {
-		close(ready[0]);
-		close(go[1]);
-		if (fn)
-			fn(arg);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		while (read(go[0], &b, 1) > 0)
-			;
-		_exit(0);
-	}
-	close(ready[1]);
-	close(go[0]);
-	if (c.pid < 0 || read(ready[0], &b, 1) != 1)
-		c.pid = -1;
-	close(ready[0]);
-	c.go = go[1];
-	return c;
-}
-
-static void release(struct child *c)
-{
-	close(c->go);
-	if (c->pid > 0)
-		waitpid(c->pid, NULL, 0);
-}
-
 /* Check @p's row in this process and in child @c, print the report line, release the child. */
 static int check_parent_child(const char *scenario, struct child *c, void *p,
 			      const struct vmacct_counts *want)
@@ -173,7 +128,7 @@ static int check_parent_child(const char *scenario, struct child *c, void *p,
 
 	shr_report(scenario, &got);
 	bad += check_row("child", c->pid, p, want, &got);
-	release(c);
+	release_child(c);
 	return bad;
 }
 
@@ -236,7 +191,7 @@ TEST(fork_no_writes_anon_shared)
 
 	ASSERT_NE(NULL, p);
 	touch(p, SIZE, 1);
-	c = spawn(NULL, NULL);
+	c = spawn_child(NULL, NULL);
 	ASSERT_GT(c.pid, 0);
 	want.v[VF_ANON_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
@@ -255,7 +210,7 @@ TEST(fork_child_writes_half_cow)
 	ASSERT_NE(NULL, p);
 	touch(p, SIZE, 1);
 	half = (struct region){ p, SIZE / 2, 2 };
-	c = spawn(child_touch, &half);
+	c = spawn_child(child_touch, &half);
 	ASSERT_GT(c.pid, 0);
 	/* The child's copies and the parent's originals of that half are each mapped once. */
 	want.v[VF_ANON_SHARED] = SIZE_KB / 2;
@@ -277,7 +232,7 @@ TEST(shared_anonymous_across_fork)
 	touch(p, SIZE, 1);
 	/* fork() does not copy the page tables of shared mappings: the child faults them in. */
 	all = (struct region){ p, SIZE, 0 };
-	c = spawn(child_read, &all);
+	c = spawn_child(child_read, &all);
 	ASSERT_GT(c.pid, 0);
 	want.v[VF_SHMEM_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
@@ -323,7 +278,7 @@ TEST(memfd_two_processes_shmem_shared)
 	ASSERT_NE(NULL, p);
 	touch(p, SIZE, 1);
 	all = (struct region){ p, SIZE, 0 };
-	c = spawn(child_read, &all);
+	c = spawn_child(child_read, &all);
 	ASSERT_GT(c.pid, 0);
 	want.v[VF_SHMEM_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
@@ -402,7 +357,7 @@ TEST(file_two_processes_file_shared)
 	p = map_file(fd);
 	ASSERT_NE(NULL, p);
 	all = (struct region){ p, SIZE, 0 };
-	c = spawn(child_read, &all);
+	c = spawn_child(child_read, &all);
 	ASSERT_GT(c.pid, 0);
 	want.v[VF_FILE_SHARED] = SIZE_KB;
 	want.v[VF_PSS] = pss_kb(NPAGES, 2);
@@ -533,7 +488,7 @@ static void child_fork_grandchild(void *arg)
 	struct child *gc = arg;
 
 	/* The grandchild's pid reaches the test through this shared page. */
-	*gc = spawn(NULL, NULL);
+	*gc = spawn_child(NULL, NULL);
 }
 
 TEST(three_generations_share_one_region)
@@ -546,7 +501,7 @@ TEST(three_generations_share_one_region)
 	ASSERT_NE(NULL, p);
 	ASSERT_NE(MAP_FAILED, gc);
 	touch(p, SIZE, 1);
-	c = spawn(child_fork_grandchild, gc);
+	c = spawn_child(child_fork_grandchild, gc);
 	ASSERT_GT(c.pid, 0);
 	ASSERT_GT(gc->pid, 0);
 	want.v[VF_ANON_SHARED] = SIZE_KB;
@@ -556,7 +511,7 @@ TEST(three_generations_share_one_region)
 	shr_report("three generations of forks", &got);
 	EXPECT_EQ(0, check_row("child", c.pid, p, &want, &got));
 	EXPECT_EQ(0, check_row("grandchild", gc->pid, p, &want, &got));
-	release(&c);	/* the child's exit closes the grandchild's pipe too */
+	release_child(&c);	/* the child's exit closes the grandchild's pipe too */
 	munmap(p, SIZE);
 	munmap(gc, PS);
 }
@@ -612,7 +567,7 @@ TEST(thp_shared_across_fork)
 	touch(p, HPAGE, 1);
 	if (!got_thp(p))
 		SKIP(munmap(p, HPAGE); return, "the kernel did not allocate a THP here");
-	c = spawn(NULL, NULL);
+	c = spawn_child(NULL, NULL);
 	ASSERT_GT(c.pid, 0);
 	/* fork() shares the PMD mapping: every page of the folio is mapped twice. */
 	want.v[VF_ANON_SHARED] = KB(HPAGE);

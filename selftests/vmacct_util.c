@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmacct_util.h"
@@ -423,4 +424,40 @@ void shr_report_process(const struct vmacct_counts *c)
 	       " kB error=%+7" PRId64 " kB = file_private %" PRIu64 " + shmem_private %" PRIu64
 	       " - anon_shared %" PRIu64 " + counter drift %" PRId64 "\n", c->pid, c->name, top, exact,
 	       top - exact, v[VF_FILE_PRIVATE], v[VF_SHMEM_PRIVATE], v[VF_ANON_SHARED], top - counted);
+}
+
+struct child spawn_child(void (*fn)(void *), void *arg)
+{
+	int ready[2], go[2];
+	struct child c = { .pid = -1, .go = -1 };
+	char b;
+
+	if (pipe(ready) || pipe(go))
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (fn)
+			fn(arg);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		while (read(go[0], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (c.pid < 0 || read(ready[0], &b, 1) != 1)
+		c.pid = -1;
+	close(ready[0]);
+	c.go = go[1];
+	return c;
+}
+
+void release_child(struct child *c)
+{
+	close(c->go);
+	if (c->pid > 0)
+		waitpid(c->pid, NULL, 0);
 }

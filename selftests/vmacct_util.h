@@ -78,4 +78,17 @@ void shr_report_process(const struct vmacct_counts *summary);
  */
 void shr_report_table(void);
 
+/*
+ * A child that runs @fn(@arg), reports ready and then waits, frozen, until released: the parent
+ * reads both processes while nothing moves. pid -1 when it could not be started or @fn exited.
+ */
+struct child {
+	pid_t pid;
+	int go;		/* write end: closing it releases the child */
+};
+
+struct child spawn_child(void (*fn)(void *), void *arg);
+/* Let the child exit and reap it. */
+void release_child(struct child *c);
+
 #endif /* VMACCT_UTIL_H */
