@@ -19,7 +19,6 @@
 #include <linux/mmap_lock.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -173,10 +172,8 @@ static void *vmacct_maps_next(struct seq_file *m, void *v, loff_t *pos)
 	if (!p->lock.held)
 		return NULL;	/* the walk was interrupted by a fatal signal */
 	/* One VMA is one step; the next VMA is found by address, so letting go is harmless. */
-	if (fatal_signal_pending(current))
-		return NULL;
-	if (vmacct_mmlock_step(&p->lock) && vmacct_mmlock_yield(&p->lock))
-		return NULL;
+	if (vmacct_mmlock_next_vma(&p->lock))
+		return NULL;	/* fatal signal: the lock is released, stop() finds it so */
 	return find_vma(p->lock.mm, p->next);
 }
 

@@ -80,6 +80,17 @@ int vmacct_mmlock_yield(struct vmacct_mmlock *l)
 	return vmacct_mmlock_take(l);
 }
 
+int vmacct_mmlock_next_vma(struct vmacct_mmlock *l)
+{
+	if (fatal_signal_pending(current)) {
+		vmacct_mmlock_release(l);
+		return -EINTR;
+	}
+	if (vmacct_mmlock_step(l))
+		return vmacct_mmlock_yield(l);
+	return 0;
+}
+
 void vmacct_mmlock_count_walk(void)
 {
 	atomic64_inc(&vmacct_walks);

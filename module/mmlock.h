@@ -39,6 +39,12 @@ bool vmacct_mmlock_step(struct vmacct_mmlock *l);
  */
 int vmacct_mmlock_yield(struct vmacct_mmlock *l);
 
+/*
+ * One VMA done, the next one to be found by address: a step between VMAs. 0 with the lock held
+ * (perhaps let go and taken again), or -EINTR on a fatal signal with the lock released.
+ */
+int vmacct_mmlock_next_vma(struct vmacct_mmlock *l);
+
 /* One address space walked (a <pid> read, an `all` row, a maps/<pid> read). */
 void vmacct_mmlock_count_walk(void);
 

@@ -418,11 +418,7 @@ int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
 		if (vmacct_walk_vma(&lock, vma, st) == -EINTR)
 			return -EINTR;	/* mmap_lock already released */
 		/* One VMA is one step: a process of many small VMAs is no exception. */
-		if (fatal_signal_pending(current)) {
-			vmacct_mmlock_release(&lock);
-			return -EINTR;
-		}
-		if (vmacct_mmlock_step(&lock) && vmacct_mmlock_yield(&lock))
+		if (vmacct_mmlock_next_vma(&lock))
 			return -EINTR;
 	}
 	vmacct_mmlock_release(&lock);
