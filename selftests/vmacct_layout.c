@@ -456,30 +456,61 @@ TEST(mremap_move_and_grow)
 	munmap(dest, 4 * SIZE);
 }
 
+/*
+ * How the process summary moved across the reservation: 0 when only mapped and top_virt grew, and
+ * by exactly @grow kB; otherwise the number of fields that moved, each printed.
+ */
+static int fields_moved(const struct vmacct_counts *before, const struct vmacct_counts *after,
+			uint64_t grow)
+{
+	int f, moved = 0;
+
+	for (f = 0; f < VF_NR; f++) {
+		uint64_t want = f == VF_MAPPED || f == VF_TOP_VIRT ? grow : 0;
+
+		if (after->v[f] - before->v[f] == want)
+			continue;
+		moved++;
+		printf("# process %s: %llu kB before, %llu kB after, expected +%llu kB\n",
+		       vmacct_field_names[f], (unsigned long long)before->v[f],
+		       (unsigned long long)after->v[f], (unsigned long long)want);
+	}
+	return moved;
+}
+
+/*
+ * Another process can move this process's pages between shared and private at any time: the
+ * harness parent writing its stack after fork() breaks COW on pages we inherited, and a sibling
+ * test process finishing its exit unmaps file pages we share. A few attempts separate that noise
+ * (rare, random) from an accounting bug (the same difference every time).
+ */
+#define RESERVATION_ATTEMPTS 5
+
 TEST(one_tib_prot_none_reservation)
 {
 	const uint64_t tib = 1ULL << 40;
 	struct vmacct_counts before, after, want = want_row(KB(tib)), got;
-	char *p;
-	int f;
+	int attempt, moved = -1;
+	char *p = MAP_FAILED;
 
-	/* Warm up the allocator so that reading the files does not itself change the layout. */
-	ASSERT_EQ(0, vmacct_read_summary(getpid(), &before));
-	ASSERT_EQ(0, vmacct_read_summary(getpid(), &before));
-	p = mmap(NULL, tib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, vmacct_read_summary(getpid(), &after));
+	for (attempt = 1; attempt <= RESERVATION_ATTEMPTS && moved; attempt++) {
+		if (p != MAP_FAILED)
+			munmap(p, tib);
+		/* The first read warms up the allocator and the stack the read path writes. */
+		ASSERT_EQ(0, vmacct_read_summary(getpid(), &before));
+		ASSERT_EQ(0, vmacct_read_summary(getpid(), &before));
+		p = mmap(NULL, tib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_EQ(0, vmacct_read_summary(getpid(), &after));
+		moved = fields_moved(&before, &after, KB(tib));
+		if (moved)
+			printf("# attempt %d: %d fields of the process moved besides mapped and top_virt\n",
+			       attempt, moved);
+	}
 	EXPECT_EQ(0, check_row("1 TiB PROT_NONE", getpid(), p, &want, &got));
 	shr_report("1 TiB PROT_NONE reservation", &got);
 	/* The process: VIRT grows by exactly 1 TiB, every other number stays what it was. */
-	for (f = 0; f < VF_NR; f++) {
-		uint64_t grow = f == VF_MAPPED || f == VF_TOP_VIRT ? KB(tib) : 0;
-
-		if (after.v[f] - before.v[f] != grow)
-			printf("# process %s: %llu kB before, %llu kB after\n", vmacct_field_names[f],
-			       (unsigned long long)before.v[f], (unsigned long long)after.v[f]);
-		EXPECT_EQ(grow, after.v[f] - before.v[f]);
-	}
+	EXPECT_EQ(0, moved);
 	munmap(p, tib);
 }
 
