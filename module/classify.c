@@ -35,8 +35,8 @@ void vmacct_acct_flush(struct vmacct_acct *a)
 	a->shared_pss = 0;
 }
 
-void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
-			  unsigned long nr, bool present)
+unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
+				   unsigned long nr, bool present)
 {
 	enum vmacct_kind kind = vmacct_folio_kind(folio);
 	struct vmacct_stats *st = a->st;
@@ -57,7 +57,7 @@ void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct pag
 		else
 			st->shared[kind] += size;
 		st->pss += size << VMACCT_PSS_SHIFT;
-		return;
+		return 0;
 	}
 
 	for (i = 0; i < nr; i++) {
@@ -73,4 +73,5 @@ void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct pag
 	st->private[kind] += (u64)private << PAGE_SHIFT;
 	st->shared[kind] += (u64)(nr - private) << PAGE_SHIFT;
 	st->pss += pss;
+	return nr;
 }

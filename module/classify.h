@@ -51,10 +51,11 @@ static inline enum vmacct_kind vmacct_folio_kind(struct folio *folio)
 
 /*
  * Count @nr pages of @folio starting at @page, mapped by one entry (a PMD, present or a migration
- * entry) or by @nr consecutive present PTEs.
+ * entry) or by @nr consecutive present PTEs. Returns how many per-page mapcounts it read: 0 when
+ * the folio's reference count settled it at once, else @nr (the walker weighs its steps by it).
  */
-void vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
-			  unsigned long nr, bool present);
+unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
+				   unsigned long nr, bool present);
 
 /* smaps' pss of one page mapped @mapcount (>= 2) times, in the same fixed point: the quotient. */
 static inline u64 vmacct_shared_pss(struct vmacct_acct *a, int mapcount)

@@ -281,6 +281,26 @@ static inline void vmacct_set_default_d_op(struct super_block *sb,
 }
 
 /*
+ * ->d_revalidate() is given the parent directory and the name too since 6.14; vmacct needs only
+ * the dentry. VMACCT_D_REVALIDATE(fn) defines fn_op, with the kernel's signature, around
+ * int fn(struct dentry *, unsigned int flags).
+ */
+#ifdef VMACCT_HAVE_D_REVALIDATE_DIR
+#define VMACCT_D_REVALIDATE(fn)							\
+static int fn##_op(struct inode *dir, const struct qstr *name, struct dentry *dentry,	\
+		   unsigned int flags)						\
+{										\
+	return fn(dentry, flags);						\
+}
+#else
+#define VMACCT_D_REVALIDATE(fn)							\
+static int fn##_op(struct dentry *dentry, unsigned int flags)			\
+{										\
+	return fn(dentry, flags);						\
+}
+#endif
+
+/*
  * ->d_automount() on kernels up to 6.12 must return the new mount with an extra reference
  * (finish_automount() had BUG_ON(mnt_get_count(mnt) < 2) and dropped one); the mount rework by Al
  * Viro made finish_automount() consume the only reference. The cut-off is placed at 6.15; the

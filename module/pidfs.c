@@ -7,8 +7,9 @@
  * Why not debugfs files: a file per pid created and removed from fork/exit events is always late
  * (`sleep 100 & cat .../$!` can run before the event is handled) and can outlive its process.
  * Here the name `1234` exists exactly while the thread-group leader with pid 1234 in the initial
- * pid namespace has an address space: ->lookup() asks the pid table each time, and no dentry is
- * kept once unused (always_delete_dentry), so a gone pid is never served from the dcache.
+ * pid namespace has an address space: ->lookup() asks the pid table, and a cached dentry is
+ * revalidated at every lookup against its own struct pid (vmacct_d_revalidate()), so a gone pid,
+ * or its number reused by a new process, is never served from the dcache.
  *
  * Unloading: the mounted superblock pins this module through the file system's owner. The
  * automounted mount is put on an expiry list, and a delayed work expires it once it has been idle
@@ -42,10 +43,6 @@ static struct dentry *vmacct_automount_dentry;
 static LIST_HEAD(vmacct_expiry_list);
 static void vmacct_expire(struct work_struct *work);
 static DECLARE_DELAYED_WORK(vmacct_expire_work, vmacct_expire);
-
-static const struct dentry_operations vmacct_dops = {
-	.d_delete = always_delete_dentry,
-};
 
 static struct inode *vmacct_new_inode(struct super_block *sb, umode_t mode,
 				      const struct inode_operations *iop,
@@ -239,14 +236,81 @@ static const struct file_operations vmacct_root_fops = {
 	.llseek = generic_file_llseek,
 };
 
+/* --- dentries --- */
+
+/* The process a <pid> or maps/<pid> inode stands for, or NULL for the fixed names. */
+static struct pid *vmacct_inode_pid(struct inode *inode)
+{
+	if (inode->i_fop == &vmacct_summary_fops || inode->i_fop == &vmacct_maps_fops)
+		return inode->i_private;
+	return NULL;
+}
+
+/* Under RCU: the process still exists as a thread-group leader with an address space. */
+static bool vmacct_pid_alive(struct pid *pid)
+{
+	struct task_struct *task = pid_task(pid, PIDTYPE_TGID);
+
+	/* task->mm is only compared with NULL: a read racing with exit_mm() is merely stale. */
+	return task && !(task->flags & PF_KTHREAD) && READ_ONCE(task->mm);
+}
+
+/*
+ * Unused dentries stay in the dcache, as in /proc: a monitoring loop that opens the same names
+ * again walks them under RCU instead of allocating a dentry and an inode per open. A pid dentry is
+ * valid while its struct pid (not its number) still names a live process, checked at every
+ * lookup; callable in RCU-walk mode (LOOKUP_RCU): it neither sleeps nor takes a reference.
+ * Negative dentries are never kept (vmacct_d_delete()), so they are never valid.
+ */
+static int vmacct_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct inode *inode = d_inode_rcu(dentry);
+	struct pid *pid;
+	bool alive;
+
+	if (!inode)
+		return 0;
+	pid = vmacct_inode_pid(inode);
+	if (!pid)
+		return 1;	/* version, all, stats, maps: fixed for the mount's life */
+	rcu_read_lock();
+	alive = vmacct_pid_alive(pid);
+	rcu_read_unlock();
+	return alive;
+}
+
+VMACCT_D_REVALIDATE(vmacct_d_revalidate)
+
+/* At the last dput(): drop a negative dentry, or one of a process that is gone, at once. */
+static int vmacct_d_delete(const struct dentry *dentry)
+{
+	struct inode *inode = d_inode(dentry);
+	struct pid *pid;
+	bool alive;
+
+	if (!inode)
+		return 1;
+	pid = vmacct_inode_pid(inode);
+	if (!pid)
+		return 0;
+	rcu_read_lock();
+	alive = vmacct_pid_alive(pid);
+	rcu_read_unlock();
+	return !alive;
+}
+
+static const struct dentry_operations vmacct_dops = {
+	.d_revalidate = vmacct_d_revalidate_op,
+	.d_delete = vmacct_d_delete,
+};
+
 /* --- the file system --- */
 
 static void vmacct_evict_inode(struct inode *inode)
 {
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
-	if (inode->i_fop == &vmacct_summary_fops || inode->i_fop == &vmacct_maps_fops)
-		put_pid(inode->i_private);
+	put_pid(vmacct_inode_pid(inode));
 }
 
 static const struct super_operations vmacct_super_ops = {

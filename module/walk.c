@@ -168,8 +168,11 @@ static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long add
 	return 0;
 }
 
-/* A PMD-level entry: a transparent huge page, the huge zero page, or a THP migration entry. */
-static void vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
+/*
+ * A PMD-level entry: a transparent huge page, the huge zero page, or a THP migration entry.
+ * Returns its cost in page-table entries and page mapcounts read (a step's unit, mmlock.h).
+ */
+static unsigned long vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 {
 	struct folio *folio;
 	struct page *page;
@@ -178,21 +181,21 @@ static void vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 		page = vmacct_pmd_nonpresent_page(pmdval);
 		if (page)
 			vmacct_account_folio(&w->acct, page_folio(page), page, HPAGE_PMD_NR, false);
-		return;
+		return 1;
 	}
 	/* PFN and mixed maps have no struct page that is counted (vm_normal_page_pmd()). */
 	if (w->vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
-		return;
+		return 1;
 	if (!vmacct_pfn_valid(&w->pfns, pmd_pfn(pmdval)))
-		return;
+		return 1;
 	page = pmd_page(pmdval);
 	folio = page_folio(page);
 	if (vmacct_folio_is_huge_zero(folio)) {
 		w->st->zero += HPAGE_PMD_SIZE;
-		return;
+		return 1;
 	}
 	w->st->thp += HPAGE_PMD_SIZE;
-	vmacct_account_folio(&w->acct, folio, page, HPAGE_PMD_NR, true);
+	return 1 + vmacct_account_folio(&w->acct, folio, page, HPAGE_PMD_NR, true);
 }
 
 static bool vmacct_pmd_is_leaf(pmd_t pmdval)
@@ -201,18 +204,46 @@ static bool vmacct_pmd_is_leaf(pmd_t pmdval)
 	       (!pmd_none(pmdval) && !pmd_present(pmdval));
 }
 
+/*
+ * The PMD leaves from @pmd (which maps @addr) on, as many as make one step: read under one hold of
+ * the pmd lock (one PMD table has one lock, so every entry up to @end shares it), until they have
+ * cost PTRS_PER_PTE entries and page mapcounts, the work of one PTE table. A THP whose reference
+ * count settles it costs 1, so 1 GiB of private THP is one step; a shared one read page by page
+ * costs 513 and is a step of its own. Returns how many entries it counted, 0 when @pmd is no
+ * longer a leaf; *@next is the address after the last one.
+ */
+static unsigned int vmacct_pmd_leaves(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
+				      unsigned long end, unsigned long *next)
+{
+	spinlock_t *ptl = vmacct_pmd_lock(w->mm, pmd);
+	unsigned long cost = 0;
+	unsigned int n = 0;
+
+	do {
+		pmd_t pmdval = READ_ONCE(pmd[n]);
+
+		if (!vmacct_pmd_is_leaf(pmdval))
+			break;
+		cost += vmacct_pmd_leaf(w, pmdval);
+		n++;
+		addr = pmd_addr_end(addr, end);
+	} while (addr != end && cost < PTRS_PER_PTE);
+	spin_unlock(ptl);
+	*next = addr;
+	return n;
+}
+
 static int vmacct_pmd_range(struct vmacct_walk *w, pud_t *pud, unsigned long addr,
 			    unsigned long end)
 {
-	unsigned long next;
-	spinlock_t *ptl;	/* the pmd lock, held while a PMD leaf is read */
 	pmd_t *pmd = pmd_offset(pud, addr);
+	unsigned long next;
 	pmd_t pmdval;
 	int ret;
 
 	do {
-		next = pmd_addr_end(addr, end);
 again:
+		next = pmd_addr_end(addr, end);
 		pmdval = READ_ONCE(*pmd);
 		/*
 		 * An empty entry is no step: it costs one read, and a sparse range (a large
@@ -222,14 +253,11 @@ again:
 		if (pmd_none(pmdval))
 			continue;
 		if (vmacct_pmd_is_leaf(pmdval)) {
-			ptl = vmacct_pmd_lock(w->mm, pmd);
-			pmdval = READ_ONCE(*pmd);
-			if (!vmacct_pmd_is_leaf(pmdval)) {
-				spin_unlock(ptl);
-				goto again;
-			}
-			vmacct_pmd_leaf(w, pmdval);
-			spin_unlock(ptl);
+			unsigned int n = vmacct_pmd_leaves(w, pmd, addr, end, &next);
+
+			if (!n)
+				goto again;	/* split or zapped meanwhile */
+			pmd += n - 1;
 			goto next;
 		}
 		if (pmd_bad(pmdval))

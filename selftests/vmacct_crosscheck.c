@@ -22,13 +22,16 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/sched.h>
 
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#define NR_TESTS 12
+#define NR_TESTS 13
 
 static int pids[4096], nr_pids;
 
@@ -464,6 +467,84 @@ static void test_exists_at_once_and_gone(void)
 }
 
 /*
+ * fork() into the pid number @nr, free now: clone3() with set_tid (root may choose). The child
+ * returns 0 like fork()'s; -1 with errno EEXIST when another process holds the number.
+ */
+static pid_t fork_as(pid_t nr)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&nr,
+		.set_tid_size = 1,
+	};
+
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/*
+ * A number reused by a new process: the entries the old one left in the dcache (vmacct keeps
+ * unused dentries, as /proc does) must not serve it. Revalidation compares the struct pid, not the
+ * number. The new process maps 1 GiB PROT_NONE, which the old one never had.
+ */
+static void test_reused_pid(void)
+{
+	unsigned long *where = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				    -1, 0);
+	struct vmacct_counts c, row, *rows = NULL;
+	struct child old;
+	int ready[2], ok = 1, err;
+	pid_t new;
+	char b;
+
+	old = spawn_child(NULL, NULL);
+	if (where == MAP_FAILED || old.pid < 0 || pipe(ready)) {
+		ksft_test_result_fail("reused pid: setup failed\n");
+		return;
+	}
+	/* Look both names up and leave their dentries unused in the dcache. */
+	if (vmacct_read_summary(old.pid, &c) || vmacct_read_rows(old.pid, &rows) <= 0)
+		ok = 0;
+	free(rows);
+	release_child(&old);
+	*where = 0;
+	new = fork_as(old.pid);
+	if (new == 0) {
+		void *p = mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		*where = p == MAP_FAILED ? 0 : (unsigned long)p;
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (new < 0) {
+		ksft_test_result_skip("reused pid: clone3() with set_tid failed: %s\n", strerror(errno));
+		close(ready[0]);
+		return;
+	}
+	if (read(ready[0], &b, 1) != 1 || !*where)
+		ok = 0;
+	close(ready[0]);
+	err = vmacct_read_summary(new, &c);
+	if (err || c.pid != new) {
+		ksft_print_msg("reused pid %d: <pid> unreadable (%s) or another process's\n", new,
+			       strerror(-err));
+		ok = 0;
+	}
+	if (vmacct_read_row(new, *where, &row) || row.start != *where ||
+	    row.v[VF_MAPPED] != KB(1UL << 30)) {
+		ksft_print_msg("reused pid %d: maps/<pid> has no 1 GiB row at %#lx\n", new, *where);
+		ok = 0;
+	}
+	kill(new, SIGKILL);
+	waitpid(new, NULL, 0);
+	munmap(where, 4096);
+	ksft_test_result(ok, "a reused pid number reads the new process, never the old one's cached entry\n");
+}
+
+/*
  * 100,000 VMAs in one process (alternating protections on one reservation; vm.max_map_count is
  * raised for it): maps/<pid> streams every row, and the rows still add up to the summary.
  */
@@ -557,6 +638,7 @@ int main(void)
 	test_hostile_comm();
 	test_not_root();
 	test_exists_at_once_and_gone();
+	test_reused_pid();
 	test_many_vmas();
 	kill_zoo();
 	ksft_finished();
