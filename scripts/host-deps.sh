@@ -3,9 +3,9 @@
 # Install the host packages vmacct's scripts need (Debian 12 host), only those missing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# command -> package
+# command -> package (rsync: the kselftest tree's `make install`, used by the in-tree check)
 want="qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio xz:xz-utils zstd:zstd
-depmod:kmod file:file python3:python3 gcc:gcc make:make"
+depmod:kmod file:file python3:python3 gcc:gcc make:make rsync:rsync"
 missing=()
 for pair in $want; do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
