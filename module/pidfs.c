@@ -13,9 +13,9 @@
  *
  * Unloading: the mounted superblock pins this module through the file system's owner. The
  * automounted mount is put on an expiry list, and a delayed work expires it once it has been idle
- * for two periods (mark_mounts_for_expiry(), as NFS does for its automounts); after that, rmmod
- * works. An open file or a shell whose cwd is inside keeps it mounted, and rmmod then says "in
- * use".
+ * for two periods, 0.1-0.2 s (mark_mounts_for_expiry(), as NFS does for its automounts); after
+ * that, rmmod works. The work runs only while the directory is mounted. An open file or a shell
+ * whose cwd is inside keeps it mounted, and rmmod then says "in use".
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -34,7 +34,7 @@
 #include "pidfs.h"
 
 #define VMACCT_MAGIC		0x766d6163	/* "vmac" */
-#define VMACCT_EXPIRE_PERIOD	(HZ / 4)	/* an idle mount goes after two periods */
+#define VMACCT_EXPIRE_PERIOD	(HZ / 10)	/* idle for two periods: unmounted */
 /* Directory positions: 0 and 1 are the dots, then the fixed names, then pid + offset. */
 #define VMACCT_POS_FIXED	2
 #define VMACCT_POS_PID		16

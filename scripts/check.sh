@@ -115,7 +115,7 @@ extra_boot() {
 	count_results "$elog"
 }
 
-# Phase 1, one kernel after the other (a build uses both cores): provision, W=1 build, DKMS.
+# Phase 1 of a kernel: provision, W=1 build, DKMS.
 # Leaves $B/K/state ("p f s status rel seconds") and, for a kernel that can boot, $B/K/bootable.
 prepare_kernel() {
 	local t0=$SECONDS p=0 f=0 s=0 status=ok rel=- root
@@ -151,19 +151,21 @@ prepare_kernel() {
 	touch "$B/$k/bootable"
 }
 
-# Phase 2: the guests of one kernel; output to $B/K/check.out, the final state to $B/K/state.
+# Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
 	local t0=$SECONDS p f s status rel t1 payload log extra=()
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
 	payload="$B/$k/payload.sh"
-	# The huge-process test maps 16 GiB of zero-page entries; KASAN makes that 10x slower.
-	bounds_gib=16
-	[ "$k" = debug ] && bounds_gib=4
+	# The huge-process test maps 16 GiB of zero-page entries, the many-VMA test makes 100,000
+	# VMAs; KASAN and lockdep make both some 10 times slower, so the debug kernel runs them smaller.
+	bounds_gib=16 many_vmas=100000
+	[ "$k" = debug ] && bounds_gib=4 many_vmas=20000
 	{
 		echo "EXPECTED_VERSION='$version'"
 		echo "BOUNDS_GIB=$bounds_gib"
+		echo "MANY_VMAS=$many_vmas"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
 	extra+=(${reader_files[@]+"${reader_files[@]}"})
@@ -191,24 +193,34 @@ boot_kernel() {
 	touch "$B/$k/booted"
 }
 
-for k in $kernels; do
-	prepare_kernel
-done
-
-# Phase 2 runs VMACCT_JOBS (default 2) kernels' guests at a time: a TCG guest is one host thread,
-# so two use both cores. The longest (the debug kernel) starts first.
+# The kernels are built one after the other in the background (the longest, the debug kernel,
+# first), and each kernel's guests start as soon as it is built and a slot is free: VMACCT_JOBS
+# (default 2) kernels' guests at a time, since a TCG guest is one host thread and two use both
+# cores. A build overlapping two guests only slows them a little; it saves its whole time.
 jobs_max=${VMACCT_JOBS:-2}
 order=$(for k in $kernels; do echo "$k"; done | grep -x debug; for k in $kernels; do echo "$k"; done | grep -vx debug)
-running=0
 for k in $order; do
-	[ -f "$B/$k/bootable" ] || continue
-	if [ "$running" -ge "$jobs_max" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
+	rm -f "$B/$k/prepared" "$B/$k/guests-done"
+done
+(for k in $order; do prepare_kernel; touch "$B/$k/prepared"; done) &
+preparer=$!
+guests_running() {
+	local k n=0
+
+	for k in ${launched[@]+"${launched[@]}"}; do
+		[ -f "$B/$k/guests-done" ] || n=$((n + 1))
+	done
+	echo $n
+}
+launched=()
+for k in $order; do
+	# A preparer that died leaves the kernel unprepared: phase 3 reports it.
+	while [ ! -f "$B/$k/prepared" ] && kill -0 "$preparer" 2>/dev/null; do sleep 1; done
+	[ -f "$B/$k/prepared" ] && [ -f "$B/$k/bootable" ] || continue
+	while [ "$(guests_running)" -ge "$jobs_max" ]; do sleep 1; done
 	note "=== kernel $k: guests ==="
-	(boot_kernel >"$B/$k/check.out" 2>&1; note "kernel $k: guests done") &
-	running=$((running + 1))
+	(boot_kernel >"$B/$k/check.out" 2>&1; touch "$B/$k/guests-done"; note "kernel $k: guests done") &
+	launched+=("$k")
 done
 wait
 

@@ -85,7 +85,7 @@ vmacct_lifecycle() {
 	while [ $n -lt 50 ]; do
 		m=0
 		until rmmod vmacct 2>/dev/null; do
-			m=$((m + 1)); [ $m -lt 40 ] || break; sleep 0.1
+			m=$((m + 1)); [ $m -lt 80 ] || break; sleep 0.05
 		done
 		insmod "$ko" && cat $D/1 >/dev/null || fails=$((fails + 1))
 		n=$((n + 1))
@@ -103,13 +103,16 @@ echo "1..$(echo $tests | wc -w)"
 i=0 rc=0
 for t in $tests; do
 	i=$((i + 1))
+	read -r t0 _ </proc/uptime
 	if [ $t = vmacct_lifecycle ]; then
 		vmacct_lifecycle > /tmp/vmacct-$t.out 2>&1
 	else
 		"$here/$t" > /tmp/vmacct-$t.out 2>&1
 	fi
 	r=$?
+	read -r t1 _ </proc/uptime
 	sed 's/^/  /' /tmp/vmacct-$t.out
+	echo "# $t took $((${t1%.*} - ${t0%.*})) s"
 	case $r in
 	0) echo "ok $i selftests: vmacct: $t" ;;
 	4) echo "ok $i selftests: vmacct: $t # SKIP" ;;
@@ -121,7 +124,7 @@ echo "$old_huge" > /proc/sys/vm/nr_hugepages 2>/dev/null
 [ $swap_here = 1 ] && swapoff /dev/zram0 2>/dev/null
 mountpoint -q $mnt 2>/dev/null && umount $mnt
 if [ $loaded_here = 1 ]; then
-	# The automounted directory expires within half a second of its last use.
+	# The automounted directory expires within 0.2 s of its last use.
 	n=0
 	until rmmod vmacct 2>/dev/null; do
 		n=$((n + 1))

@@ -185,6 +185,8 @@ int main(void)
 	pid_t pid;
 	char c;
 
+	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ksft_print_header();
 	if (geteuid() || access(VMACCT_DIR "/stats", R_OK))
 		ksft_exit_skip("needs root and vmacct (with its stats file) loaded\n");

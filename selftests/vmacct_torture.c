@@ -305,6 +305,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--exec-until"))
 		exec_again("/proc/self/exe", atoll(argv[2]));
+	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ksft_print_header();
 	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
 		ksft_exit_skip("needs root and vmacct loaded\n");
