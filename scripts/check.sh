@@ -143,7 +143,7 @@ prepare_kernel() {
 		status=dkms-failed f=$((f + 1))
 	fi
 	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
-	if [ ${#reader_files[@]} -gt 0 ]; then
+	if [ ${#reader_files[@]} -gt 0 ] && [ "$k" != debug ]; then
 		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
 		"$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$B/$k/procps" || { status=procps-failed f=$((f + 1)); }
 	fi
@@ -153,22 +153,29 @@ prepare_kernel() {
 
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
-	local t0=$SECONDS p f s status rel t1 payload log extra=()
+	local t0=$SECONDS p f s status rel t1 payload log extra=() reader
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
 	payload="$B/$k/payload.sh"
 	# The huge-process test maps 16 GiB of zero-page entries, the many-VMA test makes 100,000
-	# VMAs; KASAN and lockdep make both some 10 times slower, so the debug kernel runs them smaller.
-	bounds_gib=16 many_vmas=100000
-	[ "$k" = debug ] && bounds_gib=4 many_vmas=20000
+	# VMAs, the life-cycle test loads and unloads 50 times under load; KASAN and lockdep make
+	# each some 10 times slower, so the debug kernel runs them smaller.
+	bounds_gib=16 many_vmas=100000 cycles=50
+	[ "$k" = debug ] && bounds_gib=4 many_vmas=20000 cycles=15
 	{
 		echo "EXPECTED_VERSION='$version'"
 		echo "BOUNDS_GIB=$bounds_gib"
 		echo "MANY_VMAS=$many_vmas"
+		echo "LIFECYCLE_CYCLES=$cycles"
+		[ "$k" != debug ] || echo "NO_READER='the reader (user space) is tested on the release kernels'"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
-	extra+=(${reader_files[@]+"${reader_files[@]}"})
+	# The reader is user space: its live test runs on the release kernels. The debug kernel's time
+	# goes to what only it can find (KASAN, lockdep) in the module: the selftests and the torture.
+	reader=()
+	[ "$k" = debug ] || reader=(${reader_files[@]+"${reader_files[@]}"})
+	extra+=(${reader[@]+"${reader[@]}"})
 	if "$VMACCT_TOP/scripts/guest.sh" ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
 		p=$((p + 1))
 	else
@@ -177,15 +184,16 @@ boot_kernel() {
 	log="$B/$k/console.log"
 	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | grep -E '^ *(not )?ok |^ *# ' | sed 's/^/  /'
 	count_results "$log"
-	if [ ${#reader_files[@]} -gt 0 ]; then
+	if [ ${#reader[@]} -gt 0 ]; then
 		# The host half of the reader's test: its table, JSON and Prometheus from the console.
 		"$VMACCT_TOP/scripts/reader-host-check.sh" "$log" "$B/$k/reader" >"$B/$k/reader-host.txt" 2>&1
 		grep -E '^(not )?ok |^# ' "$B/$k/reader-host.txt" | sed 's/^/  reader (host): /'
 		count_results "$B/$k/reader-host.txt"
 	fi
 	# Two more boots: debugfs=off must give a clean refusal; lockdown=confidentiality a clean
-	# refusal or a module whose files are still read-only. Neither may crash anything.
-	extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
+	# refusal or a module whose files are still read-only. Neither may crash anything. The debug
+	# kernel, which loads unsigned modules under lockdown, boots only the lockdown case.
+	[ "$k" = debug ] || extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
 	extra_boot lockdown lockdown=confidentiality guest-payload-lockdown.sh
 	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
 	[ -s "$B/report-$k.txt" ] || rm -f "$B/report-$k.txt"

@@ -70,7 +70,8 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	# load/unload life-cycle tests.
 	unload
 	t=$(now_s)
-	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
+	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
+		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	took selftests "$t"
@@ -90,5 +91,5 @@ if [ -f /vmacct/guest-payload-reader.sh ]; then
 		echo "ok 3 vmacct: reader"
 	fi
 else
-	echo "ok 3 vmacct: reader # SKIP guest-payload-reader.sh not in the guest"
+	echo "ok 3 vmacct: reader # SKIP ${NO_READER:-guest-payload-reader.sh not in the guest}"
 fi
