@@ -83,13 +83,23 @@ else
 fi
 add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" $((SECONDS - t0))
 
-# Static checks of the module: checkpatch --strict, sparse.
-t0=$SECONDS
-"$VMACCT_TOP/scripts/static-checks.sh" >"$B/static-checks.txt" 2>"$B/static-checks.log"
-cat "$B/static-checks.txt"
-read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/static-checks.txt")
-[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/static-checks.log"; }
-add_row static - "$([ "$sf" = 0 ] && echo ok || echo findings)" "$sp" "$sf" "$ss" $((SECONDS - t0))
+# Static checks of the module (checkpatch --strict, sparse in the build roots): run by the
+# background builder after the kernels' builds, while guests run; reported before the kernels.
+run_static_checks() {
+	local t0=$SECONDS
+
+	"$VMACCT_TOP/scripts/static-checks.sh" >"$B/static-checks.txt" 2>"$B/static-checks.log"
+	echo $((SECONDS - t0)) >"$B/static-checks.seconds"
+}
+report_static_checks() {
+	local sp sf ss
+
+	cat "$B/static-checks.txt"
+	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/static-checks.txt")
+	[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/static-checks.log"; }
+	add_row static - "$([ "$sf" = 0 ] && echo ok || echo findings)" "$sp" "$sf" "$ss" \
+		"$(cat "$B/static-checks.seconds" 2>/dev/null || echo 0)"
+}
 
 # Count the KTAP results of one guest log into the kernel's row; a failure marks the row.
 count_results() {
@@ -210,7 +220,8 @@ order=$(for k in $kernels; do echo "$k"; done | grep -x debug; for k in $kernels
 for k in $order; do
 	rm -f "$B/$k/prepared" "$B/$k/guests-done"
 done
-(for k in $order; do prepare_kernel; touch "$B/$k/prepared"; done) &
+rm -f "$B/static-checks.txt" "$B/static-checks.seconds"
+(for k in $order; do prepare_kernel; touch "$B/$k/prepared"; done; run_static_checks) &
 preparer=$!
 guests_running() {
 	local k n=0
@@ -231,6 +242,7 @@ for k in $order; do
 	launched+=("$k")
 done
 wait
+report_static_checks
 
 # Phase 3: every kernel's output and row, in matrix order.
 for k in $kernels; do
