@@ -163,28 +163,32 @@ prepare_kernel() {
 
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
-	local t0=$SECONDS p f s status rel t1 payload log extra=() reader
+	local t0=$SECONDS p f s status rel t1 payload log extra=()
+	local bounds_gib=16 many_vmas=100000 cycles=50 reader=() no_reader= debugfs_off=1
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
 	payload="$B/$k/payload.sh"
-	# The huge-process test maps 16 GiB of zero-page entries, the many-VMA test makes 100,000
-	# VMAs, the life-cycle test loads and unloads 50 times under load; KASAN and lockdep make
-	# each some 10 times slower, so the debug kernel runs them smaller.
-	bounds_gib=16 many_vmas=100000 cycles=50
-	[ "$k" = debug ] && bounds_gib=4 many_vmas=20000 cycles=15
+	# What the debug kernel does differently, in one place. The huge-process test maps 16 GiB of
+	# zero-page entries, the many-VMA test makes 100,000 VMAs, the life-cycle test loads and
+	# unloads 50 times under load; KASAN and lockdep make each some 10 times slower, so the debug
+	# kernel runs them smaller. Its time goes to what only it can find in the module (KASAN,
+	# lockdep reports): the reader is user space and its live test, like the debugfs=off boot,
+	# runs on the release kernels.
+	if [ "$k" = debug ]; then
+		bounds_gib=4 many_vmas=20000 cycles=15 debugfs_off=0
+		no_reader='the reader (user space) is tested on the release kernels'
+	else
+		reader=(${reader_files[@]+"${reader_files[@]}"})
+	fi
 	{
 		echo "EXPECTED_VERSION='$version'"
 		echo "BOUNDS_GIB=$bounds_gib"
 		echo "MANY_VMAS=$many_vmas"
 		echo "LIFECYCLE_CYCLES=$cycles"
-		[ "$k" != debug ] || echo "NO_READER='the reader (user space) is tested on the release kernels'"
+		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
-	# The reader is user space: its live test runs on the release kernels. The debug kernel's time
-	# goes to what only it can find (KASAN, lockdep) in the module: the selftests and the torture.
-	reader=()
-	[ "$k" = debug ] || reader=(${reader_files[@]+"${reader_files[@]}"})
 	extra+=(${reader[@]+"${reader[@]}"})
 	if "$VMACCT_TOP/scripts/guest.sh" ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
 		p=$((p + 1))
@@ -201,9 +205,8 @@ boot_kernel() {
 		count_results "$B/$k/reader-host.txt"
 	fi
 	# Two more boots: debugfs=off must give a clean refusal; lockdown=confidentiality a clean
-	# refusal or a module whose files are still read-only. Neither may crash anything. The debug
-	# kernel, which loads unsigned modules under lockdown, boots only the lockdown case.
-	[ "$k" = debug ] || extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
+	# refusal or a module whose files are still read-only. Neither may crash anything.
+	[ "$debugfs_off" = 0 ] || extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
 	extra_boot lockdown lockdown=confidentiality guest-payload-lockdown.sh
 	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
 	[ -s "$B/report-$k.txt" ] || rm -f "$B/report-$k.txt"

@@ -558,9 +558,9 @@ static long many_vmas(void)
 	return n > 2 && n <= 200000 ? n : 100000;
 }
 
-static void make_many_vmas(void *unused)
+static void make_many_vmas(void *count)
 {
-	long n = many_vmas(), j;
+	long n = *(long *)count, j;
 	char *p = mmap(NULL, (size_t)n * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
@@ -575,6 +575,7 @@ static void test_many_vmas(void)
 	char *old_max = read_file("/proc/sys/vm/max_map_count", NULL);
 	struct vmacct_counts *rows, c;
 	int n = -1, bad = 0, i, fd;
+	long want = many_vmas();
 	struct child child;
 	uint64_t sum = 0;
 
@@ -585,12 +586,12 @@ static void test_many_vmas(void)
 		return;
 	}
 	close(fd);
-	child = spawn_child(make_many_vmas, NULL);
+	child = spawn_child(make_many_vmas, &want);
 	if (child.pid < 0)
 		bad++;
 	if (!bad) {
 		n = vmacct_read_rows(child.pid, &rows);
-		if (n < many_vmas() || vmacct_read_summary(child.pid, &c))
+		if (n < want || vmacct_read_summary(child.pid, &c))
 			bad++;
 		for (i = 0; i < n; i++)
 			sum += rows[i].v[VF_MAPPED];
@@ -608,8 +609,8 @@ static void test_many_vmas(void)
 		close(fd);
 	}
 	free(old_max);
-	ksft_print_msg("maps/<pid> of a process with %ld VMAs: %d rows\n", many_vmas(), n);
-	ksft_test_result(!bad, "a process with %ld VMAs reads completely and sums up\n", many_vmas());
+	ksft_print_msg("maps/<pid> of a process with %ld VMAs: %d rows\n", want, n);
+	ksft_test_result(!bad, "a process with %ld VMAs reads completely and sums up\n", want);
 }
 
 static void test_version(void)

@@ -542,7 +542,7 @@ static void bench_scaling(void)
 	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
 	char path[2 * N][64];
 	uint64_t *t[2 * N], med[2 * N];
-	double lo = 1e30, hi = 0, mlo = 1e30, mhi = 0;
+	double lo = 1e30, hi = 0, step_lo = 1e30, step_hi = 0;
 	long rss[N];
 	pid_t pid[N];
 	int i, r;
@@ -588,8 +588,8 @@ static void bench_scaling(void)
 		hi = per_page > hi ? per_page : hi;
 		/* The first step, from the one-page process, carries the fixed cost: not a step. */
 		if (i > 1) {
-			mlo = step < mlo ? step : mlo;
-			mhi = step > mhi ? step : mhi;
+			step_lo = step < step_lo ? step : step_lo;
+			step_hi = step > step_hi ? step : step_hi;
 		}
 	}
 	for (i = 0; i < N; i++)
@@ -597,8 +597,8 @@ static void bench_scaling(void)
 	for (i = 0; i < 2 * N; i++)
 		free(t[i]);
 	printf("# scaling: vmacct ns per resident page, largest / smallest over 64 MiB..4 GiB: whole read %.3f, steps %.3f\n",
-	       hi / lo, mhi / mlo);
-	result("scaling/step ns-per-page max/min", mhi / mlo, 1.25);
+	       hi / lo, step_hi / step_lo);
+	result("scaling/step ns-per-page max/min", step_hi / step_lo, 1.25);
 }
 
 /* --- interference --- */
