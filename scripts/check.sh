@@ -165,6 +165,9 @@ prepare_kernel() {
 boot_kernel() {
 	local t0=$SECONDS p f s status rel t1 payload log extra=()
 	local bounds_gib=16 many_vmas=100000 cycles=50 reader=() no_reader= debugfs_off=1
+	# The fuzzer gets the same time everywhere (about 30 s, VMACCT_FUZZ_SECONDS): on the debug
+	# kernel it makes some ten times fewer steps in it. VMACCT_FUZZ_SEED picks the first seed.
+	local fuzz_seconds=${VMACCT_FUZZ_SECONDS:-30} fuzz_seed=${VMACCT_FUZZ_SEED:-1}
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
@@ -186,6 +189,8 @@ boot_kernel() {
 		echo "BOUNDS_GIB=$bounds_gib"
 		echo "MANY_VMAS=$many_vmas"
 		echo "LIFECYCLE_CYCLES=$cycles"
+		echo "FUZZ_SECONDS=$fuzz_seconds"
+		echo "FUZZ_SEED=$fuzz_seed"
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"

@@ -626,11 +626,13 @@ int smaps_parse(char *text, struct smaps_vma **vmas)
 				free(out);
 				return -EPROTO;
 			}
-		} else if (cur && sscanf(line, "%63[A-Za-z_]: %llu kB", key, &v) == 2) {
-			/* A duplicate key is a parse error waiting to happen: keep the first. */
+		} else if (cur) {
+			/* Only "Key: N kB": sscanf() would take "THPeligible:    0" too. */
 			uint64_t old;
+			int end = 0;
 
-			if (smaps_get(cur, key, &old))
+			if (sscanf(line, "%63[A-Za-z_]: %llu kB%n", key, &v, &end) == 2 && end &&
+			    smaps_get(cur, key, &old))
 				smaps_set(cur, key, v);
 		}
 	}
