@@ -7,6 +7,7 @@ if [ ! -f /vmacct/selftests/run_vmacct.sh ]; then
 	echo "vmacct-fuzz: the selftests are not in the guest"
 	exit 1
 fi
+# New seeds only: the recorded ones (fuzz_seeds) are make check's.
 cd /vmacct/selftests && VMACCT_TESTS=vmacct_fuzz VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
-	VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_ARGS="$FUZZ_ARGS" sh ./run_vmacct.sh
+	VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_ARGS="$FUZZ_ARGS" VMACCT_FUZZ_REPLAY=0 sh ./run_vmacct.sh
 echo "vmacct-fuzz: exit $?"

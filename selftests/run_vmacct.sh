@@ -102,12 +102,13 @@ vmacct_lifecycle() {
 	[ $fails = 0 ] && [ -r $D/version ]
 }
 
-# The differential fuzzer: first the seeds that once found a defect (fuzz_seeds), then
-# VMACCT_FUZZ_SECONDS (30) of new seeds from VMACCT_FUZZ_SEED (1) on; VMACCT_FUZZ_ARGS adds
-# options (--no-op NAME, --strict ...).
+# The differential fuzzer: first the seeds that once found a defect (fuzz_seeds; not with
+# VMACCT_FUZZ_REPLAY=0), then VMACCT_FUZZ_SECONDS (30) of new seeds from VMACCT_FUZZ_SEED (1) on;
+# VMACCT_FUZZ_ARGS adds options (--no-op NAME, --strict ...).
 vmacct_fuzz() {
 	set -- --seconds "${VMACCT_FUZZ_SECONDS:-30}" --seed "${VMACCT_FUZZ_SEED:-1}"
-	[ -f "$here/fuzz_seeds" ] && set -- --replay "$here/fuzz_seeds" "$@"
+	[ -f "$here/fuzz_seeds" ] && [ "${VMACCT_FUZZ_REPLAY:-1}" = 1 ] &&
+		set -- --replay "$here/fuzz_seeds" "$@"
 	# shellcheck disable=SC2086 # VMACCT_FUZZ_ARGS is a list of options
 	"$here/vmacct_fuzz" "$@" ${VMACCT_FUZZ_ARGS:-}
 }

@@ -245,6 +245,7 @@ static const unsigned int op_weights[NR_OPS] = { OPS(OP_WEIGHT) };
 
 struct op_stat {
 	unsigned long ran, refused;
+	double seconds;		/* spent in it, the comparison after it not included */
 	int last_errno;
 	bool absent;		/* this kernel lacks it (probed at start) */
 	bool off;		/* --ops / --no-op */
@@ -254,6 +255,7 @@ struct op_stat {
 static struct shared {
 	struct op_stat op[NR_OPS];
 	unsigned long seeds, steps, compares, retried, unsettled, faults, ksm_timeouts;
+	double compare_seconds;
 	unsigned long long seed;	/* being run */
 	int step;
 	bool in_seed;
@@ -1698,6 +1700,12 @@ static int op_mremap(enum op op)
 	return 0;
 }
 
+/* A 4 KiB-page slot with room for a PMD: what MADV_COLLAPSE can act on. */
+static bool thp_sized(const struct worker *w, const struct slot *s)
+{
+	return s->unit == PAGE && s->n >= 2 * 512;
+}
+
 static int op_madvise(enum op op)
 {
 	static const struct { enum op op; int advice; } advs[] = {
@@ -1711,7 +1719,7 @@ static int op_madvise(enum op op)
 	unsigned long off, n, i;
 	struct fz_reply r;
 	struct worker *w;
-	struct slot *s = pick_slot(any_slot, &w);
+	struct slot *s = pick_slot(op == OP_COLLAPSE && chance(80) ? thp_sized : any_slot, &w);
 
 	if (!s)
 		return 1;
@@ -1719,6 +1727,11 @@ static int op_madvise(enum op op)
 		if (advs[i].op == op)
 			c.arg = advs[i].advice;
 	pick_range(s, &off, &n);
+	/* A collapse wants at least one aligned PMD inside the range: take enough of the slot. */
+	if (op == OP_COLLAPSE && s->n >= 1024 && n < 1024) {
+		off = rnd(s->n - 1023);
+		n = 1024;
+	}
 	c.addr = s->addr + off * s->unit;
 	c.len = n * s->unit;
 	if (wcall(w, &c, &r, NULL))
@@ -1947,10 +1960,9 @@ static int ksm_pass(void)
 		usleep(10000);
 	/* run=0 waits for the batch ksmd is in (ksm_thread_mutex): nothing merges after it. */
 	knob_set(k_ksm_run, "0");
-	if (n < start + 2) {
+	oplog("  ksmd made %ld full scans in %.1f s", n - start, now() - t0);
+	if (n < start + 2)
 		sh->ksm_timeouts++;
-		oplog("  ksmd made %ld of 2 passes in 60 s", n - start);
-	}
 	return 0;
 }
 
@@ -2097,6 +2109,7 @@ static int step_op(bool enabled[NR_OPS])
 {
 	unsigned int total = 0, x, i;
 	int tries, ret;
+	double t0;
 
 	for (i = 0; i < NR_OPS; i++)
 		total += enabled[i] ? op_weights[i] : 0;
@@ -2111,7 +2124,9 @@ static int step_op(bool enabled[NR_OPS])
 				break;
 			x -= op_weights[i];
 		}
+		t0 = now();
 		ret = run_op(i);
+		sh->op[i].seconds += now() - t0;
 		if (ret <= 0)
 			return ret;
 	}
@@ -2697,6 +2712,7 @@ static int run_seed(unsigned long long seed, long steps, double deadline, bool e
 		    long *done)
 {
 	int ret = 0, r;
+	double t0;
 
 	rng_state = seed;
 	sh->seed = seed;
@@ -2718,8 +2734,10 @@ static int run_seed(unsigned long long seed, long steps, double deadline, bool e
 		if (deadline && now() > deadline)
 			break;
 		r = step_op(enabled);
+		t0 = now();
 		if (r >= 0)
 			r = compare_family();
+		sh->compare_seconds += now() - t0;
 		sh->steps++;
 		*done = sh->step;
 		if (r) {
@@ -2897,7 +2915,8 @@ static void print_ops_table(void)
 {
 	int i;
 
-	ksft_print_msg("%-20s %8s %8s  %s\n", "operation", "ran", "refused", "last refusal / note");
+	ksft_print_msg("%-20s %8s %8s %8s  %s\n", "operation", "ran", "refused", "seconds",
+		       "last refusal / note");
 	for (i = 0; i < NR_OPS; i++) {
 		const struct op_stat *o = &sh->op[i];
 		char note[80] = "";
@@ -2908,8 +2927,26 @@ static void print_ops_table(void)
 			snprintf(note, sizeof(note), "absent: %s", o->why_absent);
 		else if (o->refused)
 			snprintf(note, sizeof(note), "%s", strerror(o->last_errno));
-		ksft_print_msg("%-20s %8lu %8lu  %s\n", op_names[i], o->ran, o->refused, note);
+		ksft_print_msg("%-20s %8lu %8lu %8.1f  %s\n", op_names[i], o->ran, o->refused, o->seconds,
+			       note);
 	}
+}
+
+/*
+ * ksmd scans only while some mm has a mergeable area: with none (a worker may have advised only
+ * shared memory, which KSM leaves alone) a pass would never end. The runner keeps one page of its
+ * own mergeable, with content no worker writes (workers fill pages with one byte).
+ */
+static void ksm_anchor(void)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int i;
+
+	if (p == MAP_FAILED)
+		return;
+	for (i = 0; i < PAGE; i++)
+		p[i] = i * 7 + 1;
+	madvise(p, PAGE, MADV_MERGEABLE);
 }
 
 /* The fuzzing itself (in the runner process): the replays, then seeds until the time is up. */
@@ -2919,6 +2956,8 @@ static void runner(bool enabled[NR_OPS])
 	unsigned long long seed;
 	long done, total = 0;
 	int i, failed = 0, nseeds = 0;
+
+	ksm_anchor();
 
 	for (i = 0; i < nr_replays; i++) {
 		struct replay *r = &replays[i];
@@ -3058,10 +3097,10 @@ int main(int argc, char **argv)
 	}
 	knobs_restore(false);
 	print_ops_table();
-	ksft_print_msg("%lu seeds, %lu steps, %lu comparisons, %lu settled only on a re-read, %lu "
-		       "never settled, %lu touches the model got wrong, %lu KSM passes timed out\n",
-		       sh->seeds, sh->steps, sh->compares, sh->retried, sh->unsettled, sh->faults,
-		       sh->ksm_timeouts);
+	ksft_print_msg("%lu seeds, %lu steps, %lu comparisons (%.1f s), %lu settled only on a "
+		       "re-read, %lu never settled, %lu touches the model got wrong, %lu KSM passes "
+		       "timed out\n", sh->seeds, sh->steps, sh->compares, sh->compare_seconds,
+		       sh->retried, sh->unsettled, sh->faults, sh->ksm_timeouts);
 	if (sh->unchecked_here[0])
 		ksft_print_msg("this kernel's smaps cannot check:%s\n", sh->unchecked_here);
 	for (i = 0; i < (int)NR_UNCHECKED; i++)
