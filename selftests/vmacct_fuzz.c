@@ -1119,6 +1119,36 @@ static int recv_reply(int sock, struct fz_reply *r, int *fd)
 	return 0;
 }
 
+/* A touch faulted where the model said it could not: the fuzzer's bug, said where it happened. */
+static void model_fault(const struct worker *w, const struct fz_reply *r)
+{
+	sh->faults++;
+	oplog("  w%d: %" PRIu64 " pages faulted from %#" PRIx64 " (the model was wrong)", w->id,
+	      r->faults, r->fault_addr);
+	ksft_print_msg("seed %llu step %d: w%d: a touch faulted at %#" PRIx64 ", which the model "
+		       "said it could not (replay with --verbose)\n", sh->seed, sh->step, w->id,
+		       r->fault_addr);
+}
+
+/* Where a worker that does not answer sleeps, for the report. */
+static void print_stuck(const struct worker *w, const struct fz_cmd *c)
+{
+	char path[64], *text, *line, *save;
+
+	ksft_print_msg("w%d (pid %d) did not answer: command %u addr %#" PRIx64 " len %#" PRIx64
+		       " arg %d\n", w->id, w->pid, c->op, c->addr, c->len, c->arg);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", w->pid);
+	text = read_file(path, NULL);
+	if (text)
+		ksft_print_msg("  syscall: %s", text);
+	free(text);
+	snprintf(path, sizeof(path), "/proc/%d/stack", w->pid);
+	text = read_file(path, NULL);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		ksft_print_msg("  %s\n", line);
+	free(text);
+}
+
 /* One command, one reply. Nonzero when the worker is gone or hung: the seed is over. */
 static int wcall(struct worker *w, struct fz_cmd *c, struct fz_reply *r, int *fd)
 {
@@ -1129,17 +1159,16 @@ static int wcall(struct worker *w, struct fz_cmd *c, struct fz_reply *r, int *fd
 		return -1;
 	}
 	ret = recv_reply(w->sock, r, fd);
+	if (ret == -ETIMEDOUT)
+		print_stuck(w, c);
 	if (ret) {
 		seed_fail("worker w%d (pid %d) %s", w->id, w->pid,
 			  ret == -ETIMEDOUT ? "did not answer within the timeout (hung?)" :
 			  "died (killed by the kernel? see the log)");
 		return -1;
 	}
-	if (r->faults) {
-		sh->faults++;
-		oplog("  w%d: %" PRIu64 " pages faulted from %#" PRIx64 " (the model was wrong)", w->id,
-		      r->faults, r->fault_addr);
-	}
+	if (r->faults)
+		model_fault(w, r);
 	return 0;
 }
 
@@ -1627,7 +1656,7 @@ static bool has_free_slot(const struct worker *w, const struct slot *s)
 static int op_mremap(enum op op)
 {
 	struct fz_cmd c = { .op = W_MREMAP };
-	unsigned long run, n, newn, unit;
+	unsigned long run, n, newn, unit, i;
 	struct fz_reply r;
 	struct worker *w;
 	struct slot *s = pick_slot(has_free_slot, &w), *t;
@@ -1690,7 +1719,13 @@ static int op_mremap(enum op op)
 	if (newn > n)
 		st_resize(t, newn, t->st[n - 1] & U_VMA_FLAGS);
 	if (op == OP_MREMAP_DONTUNMAP) {
-		/* The old range stays, empty: private anonymous memory faults in zeroes again. */
+		/*
+		 * The old range stays, empty: anonymous memory faults in zeroes again, shmem and
+		 * files their pages; a ring's pages were only ever inserted by mmap.
+		 */
+		if (s->kind == K_PACKET || s->kind == K_URING)
+			for (i = run; i < run + n; i++)
+				s->st[i] |= U_GONE;
 		return 0;
 	}
 	if (run)
@@ -1706,6 +1741,16 @@ static bool thp_sized(const struct worker *w, const struct slot *s)
 	return s->unit == PAGE && s->n >= 2 * 512;
 }
 
+/*
+ * Not a uffd-wp'd shmem/file range: there MADV_GUARD_INSTALL never returns (7.2; a kernel defect,
+ * not vmacct's). It finds a uffd-wp marker, zaps the range, the zap of a uffd-wp VMA puts the
+ * marker back (zap_install_uffd_wp_if_needed()), and after a few rounds the syscall restarts.
+ */
+static bool guard_target(const struct worker *w, const struct slot *s)
+{
+	return !s->wp || s->kind == K_ANON;
+}
+
 static int op_madvise(enum op op)
 {
 	static const struct { enum op op; int advice; } advs[] = {
@@ -1719,7 +1764,8 @@ static int op_madvise(enum op op)
 	unsigned long off, n, i;
 	struct fz_reply r;
 	struct worker *w;
-	struct slot *s = pick_slot(op == OP_COLLAPSE && chance(80) ? thp_sized : any_slot, &w);
+	struct slot *s = pick_slot(op == OP_GUARD_INSTALL ? guard_target :
+				   op == OP_COLLAPSE && chance(80) ? thp_sized : any_slot, &w);
 
 	if (!s)
 		return 1;
@@ -1852,11 +1898,8 @@ static int op_fork(void)
 		seed_fail("forked worker w%d (pid %d) never got ready", cw->id, cw->pid);
 		return -1;
 	}
-	if (ready.faults) {
-		sh->faults++;
-		oplog("  w%d: %" PRIu64 " pages faulted from %#" PRIx64 " (the model was wrong)",
-		      cw->id, ready.faults, ready.fault_addr);
-	}
+	if (ready.faults)
+		model_fault(cw, &ready);
 	return op_result(OP_FORK, 0);
 }
 
