@@ -1851,7 +1851,12 @@ static int op_fork(void)
 	if (!w)
 		return 1;
 	cw = new_worker_entry();
-	/* The child's model: the parent's, minus the uffd registration (not inherited). */
+	/*
+	 * The child's model: the parent's, minus the uffd registration (not inherited), except for
+	 * hugetlb: 6.1 copies the uffd-wp bit of a present hugetlb pte into the child (fixed in 6.3
+	 * by "mm/hugetlb: fix uffd-wp during fork()"), whose first write then loops forever: every
+	 * copy-on-write maps the new page write-protected again. A kernel defect, not vmacct's.
+	 */
 	for (i = 0; i < NSLOTS; i++) {
 		struct slot *s = &cw->slot[i];
 
@@ -1859,7 +1864,7 @@ static int op_fork(void)
 		if (!s->used)
 			continue;
 		s->st = st_dup(w->slot[i].st, s->n);
-		s->wp = false;
+		s->wp = s->wp && is_huge(s);
 	}
 	/* Partial writes in the child: copy-on-write breaks, writes to shared memory. */
 	for (c.nw = 0; c.nw < MAX_CHILD_WRITES && chance(70); ) {
