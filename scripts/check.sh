@@ -195,7 +195,9 @@ boot_kernel() {
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
 	extra+=(${reader[@]+"${reader[@]}"})
-	if "$VMACCT_TOP/scripts/guest.sh" ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
+	# 3 GiB: the fuzzer takes a 1 GiB hugetlb page (a PUD leaf), which a 2 GiB guest never has
+	# free in one aligned piece, and leaves at least 512 MiB for the rest.
+	if "$VMACCT_TOP/scripts/guest.sh" --mem 3G ${extra[@]+"${extra[@]}"} "$k" "$payload"; then
 		p=$((p + 1))
 	else
 		status=guest-report f=$((f + 1))

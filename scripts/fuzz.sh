@@ -7,18 +7,20 @@
 #     --seconds T   fuzzing time per kernel (default 600)
 #     --seed S      first seed (default: the time, printed); every kernel runs the same seeds
 #     --args A      more options for vmacct_fuzz (--no-op NAME,..., --strict)
+#     --mem SIZE    guest memory (default 4G; make check's guests have 2G)
 # Results: build/fuzz-KERNEL.txt (what the fuzzer printed), build/KERNEL/fuzz-console.log. Prints, per
 # kernel, the seeds and steps made, the operations table and every mismatch with its seed; exit 1
 # when any kernel had a mismatch, a kernel report (oops, KASAN, ...) or no result.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-seconds=600 seed= args=
+seconds=600 seed= args= mem=4G
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--seconds) seconds=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
 	--args) args=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -52,7 +54,7 @@ fuzz_kernel() {
 		echo "build-failed" >"$B/fuzz/$k.status"
 		return
 	fi
-	"$VMACCT_TOP/scripts/guest.sh" --mem 4G --timeout $((seconds + 900)) --log "$log" "$k" \
+	"$VMACCT_TOP/scripts/guest.sh" --mem "$mem" --timeout $((seconds + 900)) --log "$log" "$k" \
 		"$B/fuzz/payload.sh" 2>"$B/fuzz/$k-guest.txt" || st=guest-report
 	# The fuzzer's own lines (run_vmacct.sh indents them), without the kernel's.
 	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | sed -n 's/^  //p' >"$out"

@@ -463,6 +463,18 @@ static void thp_knob_add(const char *path, const char *const *values)
 	}
 }
 
+static long mem_available_mb(void)
+{
+	char *text = read_file("/proc/meminfo", NULL), *p;
+	long kb = 0;
+
+	p = text ? strstr(text, "MemAvailable:") : NULL;
+	if (p)
+		kb = strtol(p + 13, NULL, 10);
+	free(text);
+	return kb >> 10;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -506,13 +518,17 @@ static void setup_knobs(void)
 	knob_set(k_ksm_run, "0");
 	knob_set(knob_add(KSM_DIR "/pages_to_scan", false), "2000");
 	knob_set(knob_add(KSM_DIR "/sleep_millisecs", false), "1");
-	/* hugetlb pages to populate: 16 of 2 MiB; a 1 GiB one where the guest has room for it. */
+	/*
+	 * hugetlb pages to populate: 16 of 2 MiB, and one of 1 GiB (a PUD leaf) if the kernel
+	 * finds one and at least 512 MiB stay available for the rest (the workers use up to 200).
+	 */
 	if (read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages") < 16)
 		knob_set(knob_add(HUGEPAGES "/hugepages-2048kB/nr_hugepages", false), "16");
-	if (sysconf(_SC_PHYS_PAGES) * (long)PAGE >= (3L << 30) &&
-	    read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages") == 0) {
+	if (read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages") == 0) {
 		k_huge1g = knob_add(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", false);
 		knob_set(k_huge1g, "1");
+		if (mem_available_mb() < 512)
+			knob_set(k_huge1g, "0");
 	}
 }
 
@@ -3135,6 +3151,9 @@ int main(int argc, char **argv)
 	ksft_set_plan(plan);
 	setup_knobs();
 	probe_features();
+	ksft_print_msg("hugetlb pages: %ld of 2 MiB, %ld of 1 GiB; %ld MiB available\n",
+		       read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages"),
+		       read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages"), mem_available_mb());
 	for (i = 0; i < NR_OPS; i++) {
 		sh->op[i].off = !enabled[i];
 		enabled[i] = enabled[i] && !sh->op[i].absent;
