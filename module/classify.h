@@ -6,7 +6,7 @@
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 
-#include "compat.h"
+#include "compat-mm.h"
 #include "stats.h"
 
 /*
@@ -51,8 +51,10 @@ static inline enum vmacct_kind vmacct_folio_kind(struct folio *folio)
 
 /*
  * Count @nr pages of @folio starting at @page, mapped by one entry (a PMD, present or a migration
- * entry) or by @nr consecutive present PTEs. Returns how many per-page mapcounts it read: 0 when
- * the folio's reference count settled it at once, else @nr (the walker weighs its steps by it).
+ * entry) or by @nr consecutive present PTEs. @present: the entry is present, or a non-present one
+ * that smaps counts as if it were (VMACCT_LEAF_MAPCOUNT, compat-mm.h). Returns how many per-page
+ * mapcounts it read: 0 when the folio's reference count settled it at once, else @nr (the walker
+ * weighs its steps by it).
  */
 unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
 				   unsigned long nr, bool present);
@@ -70,7 +72,7 @@ static inline u64 vmacct_shared_pss(struct vmacct_acct *a, int mapcount)
 /*
  * One present PTE mapping the small folio @folio: vmacct_account_folio() for one page, inline.
  * A reference count of 1 means this entry is its only user: mapped exactly once, private, pss =
- * its size. Otherwise its mapcount decides, as for any page (compat.h).
+ * its size. Otherwise its mapcount decides, as for any page (compat-mm.h).
  */
 static inline void vmacct_account_small(struct vmacct_acct *a, struct folio *folio)
 {

@@ -10,7 +10,9 @@
  *   mmlock.c    how the walk holds and lets go of mmap_lock, and the stats file
  *   classify.c  how one mapped page is counted
  *   format.c    the text of the files
- *   compat.h    every kernel-version difference
+ *   compat-mm.h what differs between kernels in smaps' counting rules
+ *   compat-fs.h what differs between kernels in the VFS interfaces
+ *   probes/     the compile probes that choose between them (Kbuild)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -18,6 +18,7 @@
  * whose cwd is inside keeps it mounted, and rmmod then says "in use".
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/kernel.h>
@@ -29,7 +30,7 @@
 #include <linux/sched/task.h>
 #include <linux/workqueue.h>
 
-#include "compat.h"
+#include "compat-fs.h"
 #include "files.h"
 #include "pidfs.h"
 
@@ -58,6 +59,12 @@ static struct inode *vmacct_new_inode(struct super_block *sb, umode_t mode,
 		inode->i_op = iop;
 	inode->i_fop = fop;
 	inode->i_private = private;
+	/*
+	 * Nothing here can be changed, by root either: chmod, chown, utime, truncate and
+	 * setxattr fail with EPERM in the VFS (may_setattr(), inode_permission()), before any
+	 * file system code runs; the 0400/0500 modes stay what README says.
+	 */
+	inode->i_flags |= S_IMMUTABLE;
 	vmacct_inode_init_ts(inode);
 	if (S_ISDIR(mode))
 		set_nlink(inode, 2);
@@ -122,7 +129,19 @@ static struct dentry *vmacct_pid_lookup(struct inode *dir, struct dentry *dentry
 	return d_splice_alias(inode, dentry);
 }
 
-/* Readdir of the pids: the processes that exist now, in pid order (like /proc). */
+/*
+ * A task that a pid name stands for: a thread-group leader with an address space. Kernel threads
+ * have none, and neither has a zombie or a leader that exited while its other threads run on
+ * (exit_mm() cleared it): lookup refuses those (vmacct_name_to_pid()), so readdir does not list
+ * them and a cached dentry of one is invalid. task->mm is only compared with NULL, under RCU or a
+ * task reference: a read racing with exit_mm() is merely stale.
+ */
+static bool vmacct_task_has_mm(struct task_struct *task)
+{
+	return !(task->flags & PF_KTHREAD) && READ_ONCE(task->mm);
+}
+
+/* Readdir of the pids: the processes that exist now and lookup accepts, in pid order (as /proc). */
 static int vmacct_iterate_pids(struct dir_context *ctx)
 {
 	struct task_struct *task;
@@ -132,13 +151,13 @@ static int vmacct_iterate_pids(struct dir_context *ctx)
 	if (nr < 1)
 		nr = 1;
 	while ((task = vmacct_next_process(&nr))) {
-		bool kthread = task->flags & PF_KTHREAD;
+		bool listed = vmacct_task_has_mm(task);
 
 		put_task_struct(task);
-		if (!kthread) {
-			ctx->pos = nr + VMACCT_POS_PID;
+		if (listed) {
 			int len = snprintf(name, sizeof(name), "%d", nr);
 
+			ctx->pos = nr + VMACCT_POS_PID;
 			if (!dir_emit(ctx, name, len, nr, DT_REG))
 				return 0;
 		}
@@ -251,8 +270,7 @@ static bool vmacct_pid_alive(struct pid *pid)
 {
 	struct task_struct *task = pid_task(pid, PIDTYPE_TGID);
 
-	/* task->mm is only compared with NULL: a read racing with exit_mm() is merely stale. */
-	return task && !(task->flags & PF_KTHREAD) && READ_ONCE(task->mm);
+	return task && vmacct_task_has_mm(task);
 }
 
 /*
@@ -365,21 +383,34 @@ static void vmacct_expire(struct work_struct *work)
 		schedule_delayed_work(&vmacct_expire_work, VMACCT_EXPIRE_PERIOD);
 }
 
+/*
+ * debugfs calls this with no reference on the module (debugfs_automount()). A reference taken
+ * first keeps the module from being unloaded until the new mount holds its own (through the file
+ * system's owner); once rmmod has begun, try_module_get() fails and the access gets ENODEV. The
+ * instructions before it are covered by vmacct_pidfs_exit(), which waits until no path walk holds
+ * the automount point.
+ */
 static struct vfsmount *vmacct_automount(struct dentry *mntpt, void *data)
 {
 	struct fs_context *fc;
 	struct vfsmount *mnt;
 
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
 	fc = fs_context_for_submount(&vmacct_fs_type, mntpt);
-	if (IS_ERR(fc))
-		return ERR_CAST(fc);
+	if (IS_ERR(fc)) {
+		mnt = ERR_CAST(fc);
+		goto out;
+	}
 	mnt = fc_mount(fc);
 	put_fs_context(fc);
 	if (IS_ERR(mnt))
-		return mnt;
+		goto out;
 	mnt = vmacct_automount_result(mnt);
 	mnt_set_expiry(mnt, &vmacct_expiry_list);
 	schedule_delayed_work(&vmacct_expire_work, VMACCT_EXPIRE_PERIOD);
+out:
+	module_put(THIS_MODULE);
 	return mnt;
 }
 
@@ -399,14 +430,33 @@ int vmacct_pidfs_init(void)
 		       ret);
 		return ret;
 	}
-	vmacct_automount_dentry = d;
+	/* Our own reference: vmacct_pidfs_exit() waits until it is the last one. */
+	vmacct_automount_dentry = dget(d);
 	return 0;
 }
 
 void vmacct_pidfs_exit(void)
 {
+	struct dentry *d = vmacct_automount_dentry;
+	unsigned int waited;
+
 	/* Nothing is mounted here any more: a mount would hold a reference on this module. */
-	debugfs_remove(vmacct_automount_dentry);
+	debugfs_remove(d);
+	/*
+	 * A path walk that found the automount point before it was removed may be about to call
+	 * vmacct_automount(), or be inside it before its try_module_get(). Such a walk holds a
+	 * reference on the dentry until ->d_automount() has returned (follow_automount() runs in
+	 * ref-walk mode only), and no new walk can find it: once ours is the only reference left,
+	 * no task can run this module's code through it. A walk ends within moments; a root
+	 * process holding an O_PATH descriptor of the automount point itself also holds the
+	 * dentry, and rmmod then waits, saying so, until it is closed.
+	 */
+	for (waited = 0; d_count(d) > 1; waited++) {
+		if (waited == 50)
+			pr_info("rmmod waits for users of /sys/kernel/debug/vmacct itself (an O_PATH descriptor?)\n");
+		msleep(20);
+	}
+	dput(d);
 	cancel_delayed_work_sync(&vmacct_expire_work);
 	unregister_filesystem(&vmacct_fs_type);
 }
