@@ -108,7 +108,7 @@ vmacct_lifecycle() {
 		eval "first$r=\$!"
 	done
 	n=0 unloaded=0 fails3=0
-	while [ $n -lt $((cycles / 2 + 1)) ]; do
+	while [ $n -lt $((cycles / 4 + 1)) ]; do
 		m=0
 		until rmmod vmacct 2>/dev/null; do
 			m=$((m + 1)); [ $m -lt 100 ] || break; sleep 0.05
