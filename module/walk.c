@@ -589,8 +589,10 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 		addr = to;
 	}
 	/* -EINTR: a fatal signal; the lock may already be let go (release is idempotent). */
-	if (ret)
+	if (ret) {
 		vmacct_mmlock_release(lock);
+		vmacct_mmlock_count_interrupted();
+	}
 	vmacct_acct_flush(&w.acct);
 	return ret;
 }
@@ -601,8 +603,10 @@ int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
 	int ret;
 
 	vmacct_mmlock_count_walk();
-	if (vmacct_mmlock_take(&lock))
+	if (vmacct_mmlock_take(&lock)) {
+		vmacct_mmlock_count_interrupted();
 		return -EINTR;
+	}
 	ret = vmacct_walk_span(&lock, 0, ULONG_MAX, st);
 	vmacct_mmlock_release(&lock);
 	return ret;
