@@ -56,6 +56,7 @@
 #include "classify.h"
 #include "compat-mm.h"
 #include "mmlock.h"
+#include "shmem_swap.h"
 #include "walk.h"
 
 /*
@@ -111,7 +112,52 @@ struct vmacct_walk {
 	 */
 	unsigned long zero_pfn;
 	unsigned long resume;		/* where to continue after -EAGAIN */
+	/*
+	 * Shmem pages swapped out of the page cache are in smaps' Swap (shmem_swap.h). Like
+	 * smap_gather_stats(), a shmem VMA walked from its start whose swapped pages all belong to
+	 * it (shared or read-only, or none swapped) adds shmem_swap_usage() at once, and the VMA
+	 * that did is remembered in @shmem_done_file/@shmem_done_start so that the walk does not
+	 * add its holes again after a yield; any other shmem VMA counts the swapped pages of its
+	 * holes (empty ptes and empty upper levels) as the walk meets them: @shmem_holes is then
+	 * the file's mapping, else NULL.
+	 */
+	struct address_space *shmem_holes;
+	struct file *shmem_done_file;
+	unsigned long shmem_done_start;
 };
+
+/*
+ * The start of a walk of [@from, ...) in the shmem VMA w->vma: add the whole VMA's swapped pages
+ * now, or count them hole by hole (struct vmacct_walk).
+ */
+static void vmacct_shmem_start(struct vmacct_walk *w, unsigned long from)
+{
+	struct vm_area_struct *vma = w->vma;
+	unsigned long swapped;
+
+	if (vma->vm_file == w->shmem_done_file && vma->vm_start == w->shmem_done_start)
+		return;		/* resumed in a VMA whose swap was added whole */
+	swapped = vmacct_shmem_swap_usage(vma);
+	if (from == vma->vm_start &&
+	    (!swapped || (vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_WRITE))) {
+		w->st->swap += swapped;
+		w->shmem_done_file = vma->vm_file;
+		w->shmem_done_start = vma->vm_start;
+		return;
+	}
+	/* A private writable mapping: copy-on-write pages hide the file's swapped pages. */
+	w->shmem_holes = vma->vm_file->f_mapping;
+}
+
+/* [@addr, @end) of w->vma has no page-table entry: smaps_pte_hole(). */
+static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long end,
+			bool atomic)
+{
+	if (likely(!w->shmem_holes))
+		return;
+	w->st->swap += vmacct_shmem_partial_swap(w->shmem_holes, linear_page_index(w->vma, addr),
+						 linear_page_index(w->vma, end), atomic);
+}
 
 /* Between two PMD ranges: stop for a fatal signal, let go of mmap_lock when due, reschedule. */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
@@ -169,7 +215,8 @@ static unsigned int vmacct_folio_run(struct folio *folio, unsigned long pfn, pte
  * Count the entry at @ptep, and the entries after it that map the rest of the same large folio;
  * returns how many entries it counted (at most @max).
  */
-static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int max)
+static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned long addr,
+				unsigned int max)
 {
 	pte_t pte = ptep_get(ptep);
 	struct folio *folio;
@@ -177,14 +224,16 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int
 	unsigned long pfn;
 	unsigned int nr;
 
-	/*
-	 * Where vmacct must differ from smaps: for a shmem VMA, smaps also counts an empty pte
-	 * (or a whole hole, smaps_pte_hole()) whose page was swapped out of the shmem page cache,
-	 * via shmem_partial_swap_usage()/shmem_swap_usage(). Neither is exported to modules on
-	 * any kernel of the matrix, so such pages are missing from `swap` (README: "swap").
-	 */
-	if (pte_none(pte))
+	if (pte_none(pte)) {
+		if (unlikely(w->shmem_holes)) {
+			/* A run of empty ptes is one hole (smaps looks up each one). */
+			for (nr = 1; nr < max && pte_none(ptep_get(ptep + nr)); nr++)
+				;
+			vmacct_hole(w, addr, addr + ((unsigned long)nr << PAGE_SHIFT), true);
+			return nr;
+		}
 		return 1;
+	}
 	if (!pte_present(pte)) {
 		vmacct_pte_nonpresent(w, pte);
 		return 1;
@@ -246,7 +295,7 @@ static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long add
 	}
 	pte = pte_offset_kernel(&pmdval, addr);
 	for (i = 0; i < nr; )
-		i += vmacct_ptes(w, pte + i, nr - i);
+		i += vmacct_ptes(w, pte + i, addr + ((unsigned long)i << PAGE_SHIFT), nr - i);
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return 0;
@@ -356,8 +405,10 @@ again:
 		 * reservation around a few touched pages) must not yield mmap_lock per 2 MiB of
 		 * nothing. Empty upper levels are skipped the same way.
 		 */
-		if (pmd_none(pmdval))
+		if (pmd_none(pmdval)) {
+			vmacct_hole(w, addr, next, false);
 			continue;
+		}
 		if (vmacct_pmd_is_leaf(pmdval)) {
 			unsigned int n = vmacct_pmd_leaves(w, pmd, addr, end, &next);
 
@@ -389,8 +440,12 @@ static int vmacct_pud_range(struct vmacct_walk *w, p4d_t *p4d, unsigned long add
 		pud_t pudval = READ_ONCE(*pud);
 
 		next = pud_addr_end(addr, end);
+		if (pud_none(pudval)) {
+			vmacct_hole(w, addr, next, false);
+			continue;
+		}
 		/* A PUD leaf outside hugetlb is device DAX, which smaps does not count either. */
-		if (pud_none(pudval) || !pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
+		if (!pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
 			continue;
 		ret = vmacct_pmd_range(w, pud, addr, next);
 		if (ret)
@@ -411,7 +466,11 @@ static int vmacct_p4d_range(struct vmacct_walk *w, pgd_t *pgd, unsigned long add
 
 		next = p4d_addr_end(addr, end);
 		/* Read-only: a bad entry is skipped, never cleared as the core walker would. */
-		if (p4d_none(p4dval) || p4d_bad(p4dval))
+		if (p4d_none(p4dval)) {
+			vmacct_hole(w, addr, next, false);
+			continue;
+		}
+		if (p4d_bad(p4dval))
 			continue;
 		ret = vmacct_pud_range(w, p4d, addr, next);
 		if (ret)
@@ -430,7 +489,11 @@ static int vmacct_pgd_range(struct vmacct_walk *w, unsigned long addr, unsigned 
 		pgd_t pgdval = READ_ONCE(*pgd);
 
 		next = pgd_addr_end(addr, end);
-		if (pgd_none(pgdval) || pgd_bad(pgdval))
+		if (pgd_none(pgdval)) {
+			vmacct_hole(w, addr, next, false);
+			continue;
+		}
+		if (pgd_bad(pgdval))
 			continue;
 		ret = vmacct_p4d_range(w, pgd, addr, next);
 		if (ret)
@@ -565,6 +628,9 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 			break;
 		from = max(addr, w.vma->vm_start);
 		to = min(w.vma->vm_end, limit);
+		w.shmem_holes = NULL;
+		if (vmacct_vma_is_shmem(w.vma))
+			vmacct_shmem_start(&w, from);
 		ret = vmacct_range(&w, from, to);
 		if (ret == -EAGAIN) {
 			/*
