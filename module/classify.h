@@ -14,7 +14,7 @@
  * most of every process, a present PTE mapping a small folio, is inlined into the PTE loop
  * (vmacct_account_small()) and only counted there: pages in @private_nr and @shared_nr, the pss of
  * the shared ones in @shared_pss. Size, resident and the pss of private pages follow from the
- * numbers, so vmacct_acct_flush() adds them once per VMA instead of three sums per page.
+ * numbers, so vmacct_acct_flush() adds them once per walk instead of three sums per page.
  */
 struct vmacct_acct {
 	struct vmacct_stats *st;

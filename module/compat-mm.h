@@ -21,8 +21,11 @@
 #endif
 
 /*
- * How smaps counts the page behind a non-present entry that names one (migration, device
- * private, device exclusive, hwpoison), as returned by the helpers below:
+ * The page behind a non-present entry that names one (migration, device private, device
+ * exclusive, hwpoison): only under the entry's page-table lock, since a migration entry's page is
+ * checked to be locked (pfn_swap_entry_to_page()'s BUG_ON on 6.1/6.12, a DEBUG_VM warning on
+ * 7.x), which holds only while the entry exists. vmacct_pte_leaf_has_pfn() asks without a lock.
+ * How smaps counts that page, as returned by the helpers below:
  * - VMACCT_LEAF_MAPCOUNT: as a present page, by reference and map counts;
  * - VMACCT_LEAF_OTHER: without looking at the counts; vmacct_leaf_other_is_private() says how.
  * 6.1's smaps forces only migration entries private and reads the counts of the others; from
@@ -56,6 +59,11 @@ static inline struct page *vmacct_pmd_leaf_page(pmd_t pmd)
 
 	return softleaf_has_pfn(entry) ? softleaf_to_page(entry) : NULL;
 }
+
+static inline bool vmacct_pte_leaf_has_pfn(pte_t pte)
+{
+	return softleaf_has_pfn(softleaf_from_pte(pte));
+}
 #else
 static inline bool vmacct_pte_is_swap(pte_t pte)
 {
@@ -85,6 +93,11 @@ static inline struct page *vmacct_pmd_leaf_page(pmd_t pmd)
 	swp_entry_t entry = pmd_to_swp_entry(pmd);
 
 	return is_pfn_swap_entry(entry) ? pfn_swap_entry_to_page(entry) : NULL;
+}
+
+static inline bool vmacct_pte_leaf_has_pfn(pte_t pte)
+{
+	return is_pfn_swap_entry(pte_to_swp_entry(pte));
 }
 #endif
 

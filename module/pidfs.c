@@ -18,7 +18,6 @@
  * whose cwd is inside keeps it mounted, and rmmod then says "in use".
  */
 #include <linux/debugfs.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/kernel.h>
@@ -26,6 +25,7 @@
 #include <linux/mount.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/workqueue.h>
@@ -324,16 +324,20 @@ static const struct dentry_operations vmacct_dops = {
 
 /* --- the file system --- */
 
-static void vmacct_evict_inode(struct inode *inode)
+/*
+ * The struct pid of a pid inode is put only after an RCU grace period (->free_inode, as procfs
+ * does in proc_free_inode()): vmacct_d_revalidate() reads it in RCU-walk mode, without a
+ * reference, from a dentry that may be being killed meanwhile.
+ */
+static void vmacct_free_inode(struct inode *inode)
 {
-	truncate_inode_pages_final(&inode->i_data);
-	clear_inode(inode);
 	put_pid(vmacct_inode_pid(inode));
+	free_inode_nonrcu(inode);
 }
 
 static const struct super_operations vmacct_super_ops = {
 	.statfs = simple_statfs,
-	.evict_inode = vmacct_evict_inode,
+	.free_inode = vmacct_free_inode,
 };
 
 static int vmacct_fill_super(struct super_block *sb, struct fs_context *fc)
@@ -386,9 +390,8 @@ static void vmacct_expire(struct work_struct *work)
 /*
  * debugfs calls this with no reference on the module (debugfs_automount()). A reference taken
  * first keeps the module from being unloaded until the new mount holds its own (through the file
- * system's owner); once rmmod has begun, try_module_get() fails and the access gets ENODEV. The
- * instructions before it are covered by vmacct_pidfs_exit(), which waits until no path walk holds
- * the automount point.
+ * system's owner); once rmmod has begun, try_module_get() fails and the access gets ENODEV
+ * without sleeping. The instructions around the reference are covered by vmacct_pidfs_exit().
  */
 static struct vfsmount *vmacct_automount(struct dentry *mntpt, void *data)
 {
@@ -430,33 +433,28 @@ int vmacct_pidfs_init(void)
 		       ret);
 		return ret;
 	}
-	/* Our own reference: vmacct_pidfs_exit() waits until it is the last one. */
-	vmacct_automount_dentry = dget(d);
+	vmacct_automount_dentry = d;
 	return 0;
 }
 
 void vmacct_pidfs_exit(void)
 {
-	struct dentry *d = vmacct_automount_dentry;
-	unsigned int waited;
-
 	/* Nothing is mounted here any more: a mount would hold a reference on this module. */
-	debugfs_remove(d);
+	debugfs_remove(vmacct_automount_dentry);
 	/*
-	 * A path walk that found the automount point before it was removed may be about to call
-	 * vmacct_automount(), or be inside it before its try_module_get(). Such a walk holds a
-	 * reference on the dentry until ->d_automount() has returned (follow_automount() runs in
-	 * ref-walk mode only), and no new walk can find it: once ours is the only reference left,
-	 * no task can run this module's code through it. A walk ends within moments; a root
-	 * process holding an O_PATH descriptor of the automount point itself also holds the
-	 * dentry, and rmmod then waits, saying so, until it is closed.
+	 * No path walk can find the automount point now, but one that found it before may be on
+	 * its way into vmacct_automount() (follow_automount() -> debugfs_automount() -> here, with
+	 * no voluntary sleep from the dentry lookup to the call), inside it before its
+	 * try_module_get() or after its module_put(): none of those stretches sleeps, and a
+	 * reference held in between keeps rmmod from getting here at all. RCU Tasks' grace period
+	 * ends only once every task has voluntarily scheduled (a preempted one has not), as for
+	 * code patching trampolines: after it, no task runs this module's code or is about to.
+	 * Unlike waiting for the dentry's count, it never waits for a holder that keeps the
+	 * automount point open (an O_PATH descriptor, a bind mount of it).
 	 */
-	for (waited = 0; d_count(d) > 1; waited++) {
-		if (waited == 50)
-			pr_info("rmmod waits for users of /sys/kernel/debug/vmacct itself (an O_PATH descriptor?)\n");
-		msleep(20);
-	}
-	dput(d);
+	synchronize_rcu_tasks();
 	cancel_delayed_work_sync(&vmacct_expire_work);
 	unregister_filesystem(&vmacct_fs_type);
+	/* The last inodes' vmacct_free_inode() run after a grace period: wait for them. */
+	rcu_barrier();
 }

@@ -63,9 +63,20 @@ unsigned long vmacct_shmem_partial_swap(struct address_space *mapping, pgoff_t s
 	return swapped << PAGE_SHIFT;
 }
 
+/* The shmem inode behind the VMA: its mapping's host, as vmacct_vma_is_shmem() checked. */
+static struct inode *vmacct_shmem_inode(struct vm_area_struct *vma)
+{
+	return vma->vm_file->f_mapping->host;
+}
+
+bool vmacct_shmem_has_swap(struct vm_area_struct *vma)
+{
+	return READ_ONCE(SHMEM_I(vmacct_shmem_inode(vma))->swapped);
+}
+
 unsigned long vmacct_shmem_swap_usage(struct vm_area_struct *vma)
 {
-	struct inode *inode = file_inode(vma->vm_file);
+	struct inode *inode = vmacct_shmem_inode(vma);
 	unsigned long swapped = READ_ONCE(SHMEM_I(inode)->swapped);
 
 	if (!swapped)

@@ -16,6 +16,9 @@
 /* The VMA maps a shmem file (what shmem_mapping() says of its mapping). */
 bool vmacct_vma_is_shmem(struct vm_area_struct *vma);
 
+/* Anything of the shmem file the VMA maps is swapped out (its inode's count, read racily). */
+bool vmacct_shmem_has_swap(struct vm_area_struct *vma);
+
 /* shmem_swap_usage(): what of the VMA's range of the file is swapped out. */
 unsigned long vmacct_shmem_swap_usage(struct vm_area_struct *vma);
 

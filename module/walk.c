@@ -115,48 +115,83 @@ struct vmacct_walk {
 	/*
 	 * Shmem pages swapped out of the page cache are in smaps' Swap (shmem_swap.h). Like
 	 * smap_gather_stats(), a shmem VMA walked from its start whose swapped pages all belong to
-	 * it (shared or read-only, or none swapped) adds shmem_swap_usage() at once, and the VMA
-	 * that did is remembered in @shmem_done_file/@shmem_done_start so that the walk does not
-	 * add its holes again after a yield; any other shmem VMA counts the swapped pages of its
-	 * holes (empty ptes and empty upper levels) as the walk meets them: @shmem_holes is then
-	 * the file's mapping, else NULL.
+	 * it (shared or read-only, or none swapped) adds shmem_swap_usage() at once; any other one
+	 * counts the swapped pages behind its holes (empty ptes and empty upper levels) as the walk
+	 * meets them: @shmem_holes is then the file's mapping, else NULL. The file range whose swap
+	 * was added at once is remembered (@shmem_done, pages [@shmem_done_lo, @shmem_done_hi)),
+	 * so that a walk that goes on after a yield in a VMA of the same file that was split,
+	 * merged or moved meanwhile never adds those pages again.
 	 */
 	struct address_space *shmem_holes;
-	struct file *shmem_done_file;
-	unsigned long shmem_done_start;
+	struct address_space *shmem_done;
+	pgoff_t shmem_done_lo, shmem_done_hi;
 };
 
-/*
- * The start of a walk of [@from, ...) in the shmem VMA w->vma: add the whole VMA's swapped pages
- * now, or count them hole by hole (struct vmacct_walk).
- */
+/* The swapped-out pages of @mapping's [@lo, @hi) that were not added at once before. */
+static unsigned long vmacct_shmem_swap_new(struct vmacct_walk *w, struct address_space *mapping,
+					   pgoff_t lo, pgoff_t hi, bool atomic)
+{
+	unsigned long swap = 0;
+
+	if (mapping != w->shmem_done || hi <= w->shmem_done_lo || lo >= w->shmem_done_hi)
+		return vmacct_shmem_partial_swap(mapping, lo, hi, atomic);
+	if (lo < w->shmem_done_lo)
+		swap += vmacct_shmem_partial_swap(mapping, lo, w->shmem_done_lo, atomic);
+	if (hi > w->shmem_done_hi)
+		swap += vmacct_shmem_partial_swap(mapping, w->shmem_done_hi, hi, atomic);
+	return swap;
+}
+
+/* The start of a walk of [@from, ...) in the shmem VMA w->vma (struct vmacct_walk). */
 static void vmacct_shmem_start(struct vmacct_walk *w, unsigned long from)
 {
 	struct vm_area_struct *vma = w->vma;
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	pgoff_t lo = vma->vm_pgoff, hi = lo + vma_pages(vma);
 	unsigned long swapped;
 
-	if (vma->vm_file == w->shmem_done_file && vma->vm_start == w->shmem_done_start)
-		return;		/* resumed in a VMA whose swap was added whole */
-	swapped = vmacct_shmem_swap_usage(vma);
-	if (from == vma->vm_start &&
-	    (!swapped || (vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_WRITE))) {
-		w->st->swap += swapped;
-		w->shmem_done_file = vma->vm_file;
-		w->shmem_done_start = vma->vm_start;
+	if (!vmacct_shmem_has_swap(vma))
+		return;
+	/* A private writable mapping: copy-on-write pages hide the file's swapped pages. */
+	if (from != vma->vm_start ||
+	    ((vma->vm_flags & VM_WRITE) && !(vma->vm_flags & VM_SHARED))) {
+		w->shmem_holes = mapping;
 		return;
 	}
-	/* A private writable mapping: copy-on-write pages hide the file's swapped pages. */
-	w->shmem_holes = vma->vm_file->f_mapping;
+	if (mapping == w->shmem_done && lo < w->shmem_done_hi && hi > w->shmem_done_lo) {
+		swapped = vmacct_shmem_swap_new(w, mapping, lo, hi, false);
+		w->shmem_done_lo = min(lo, w->shmem_done_lo);
+		w->shmem_done_hi = max(hi, w->shmem_done_hi);
+	} else {
+		swapped = vmacct_shmem_swap_usage(vma);
+		w->shmem_done = mapping;
+		w->shmem_done_lo = lo;
+		w->shmem_done_hi = hi;
+	}
+	w->st->swap += swapped;
 }
 
-/* [@addr, @end) of w->vma has no page-table entry: smaps_pte_hole(). */
+/*
+ * [@addr, @end) of w->vma has no page-table entry: smaps_pte_hole(). @atomic: under the PTE
+ * table's lock (a run of empty ptes), where smaps looks up each page on its own (and so counts a
+ * large swap entry once per page it covers): so does vmacct.
+ */
 static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long end,
 			bool atomic)
 {
-	if (likely(!w->shmem_holes))
+	struct address_space *mapping = w->shmem_holes;
+	pgoff_t lo, hi;
+
+	if (likely(!mapping))
 		return;
-	w->st->swap += vmacct_shmem_partial_swap(w->shmem_holes, linear_page_index(w->vma, addr),
-						 linear_page_index(w->vma, end), atomic);
+	lo = linear_page_index(w->vma, addr);
+	hi = linear_page_index(w->vma, end);
+	if (!atomic) {
+		w->st->swap += vmacct_shmem_swap_new(w, mapping, lo, hi, false);
+		return;
+	}
+	for (; lo < hi; lo++)
+		w->st->swap += vmacct_shmem_swap_new(w, mapping, lo, lo + 1, true);
 }
 
 /* Between two PMD ranges: stop for a fatal signal, let go of mmap_lock when due, reschedule. */
@@ -326,7 +361,7 @@ static unsigned long vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 		 */
 		if (vmacct_pmd_special(pmdval) && vma_is_anonymous(vma))
 			goto zero;
-		if (vmacct_pmd_not_in_smaps(pmdval) || (vma->vm_flags & VM_PFNMAP))
+		if (vmacct_pmd_not_in_smaps(pmdval))
 			return 1;
 		/* A mixed map counts a PMD page only when it has a struct page. */
 		if (!vmacct_pfn_valid(&w->pfns, pmd_pfn(pmdval)))
@@ -335,17 +370,25 @@ static unsigned long vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 		folio = page_folio(page);
 		if (vma_is_anonymous(vma) && !folio_test_anon(folio))
 			goto zero;
+		/*
+		 * A DAX file's holes are read through the huge zero folio (dax_pmd_load_hole()),
+		 * neither special nor devmap on 6.1/6.12; its own pages are device memory. The
+		 * matrix has no DAX device: read from the source, not tested.
+		 */
+		if (vma_is_dax(vma) && !folio_is_zone_device(folio))
+			goto zero;
 	} else {
 		page = vmacct_pmd_leaf_page(pmdval);
 		if (!page)
 			return 1;
 		folio = page_folio(page);
 	}
+	/* 6.1 counts a devmap PMD as its page's compound_nr() (compat-mm.h). */
 	if (folio_is_zone_device(folio))
-		/* 6.1 counts a devmap PMD as its page's compound_nr() (compat-mm.h). */
 		nr = min_t(unsigned long, HPAGE_PMD_NR,
 			   page == folio_page(folio, 0) ? folio_nr_pages(folio) : 1);
-	else
+	/* smaps asks "anonymous" first: a device-private anonymous THP is in AnonHugePages. */
+	if (folio_test_anon(folio) || !folio_is_zone_device(folio))
 		w->st->thp += HPAGE_PMD_SIZE;
 	return 1 + vmacct_account_folio(&w->acct, folio, page, nr, present);
 zero:
@@ -545,13 +588,12 @@ static pte_t *vmacct_huge_pte(struct mm_struct *mm, unsigned long addr, unsigned
  */
 static bool vmacct_huge_pte_counted(pte_t pte)
 {
-	enum vmacct_leaf_rule rule;
-
 	if (pte_none(pte))
 		return false;
 	if (pte_present(pte))
 		return true;
-	return !vmacct_pte_is_swap(pte) && vmacct_pte_leaf_page(pte, &rule);
+	/* No page-table lock is held: ask whether a page is named, never for the page. */
+	return !vmacct_pte_is_swap(pte) && vmacct_pte_leaf_has_pfn(pte);
 }
 
 /*
@@ -594,6 +636,9 @@ static int vmacct_hugetlb_range(struct vmacct_walk *w, unsigned long addr, unsig
 
 static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
 {
+	/* smaps' walk_page_test() skips PFN maps whole (even their copy-on-write pages). */
+	if (w->vma->vm_flags & VM_PFNMAP)
+		return 0;
 	if (is_vm_hugetlb_page(w->vma))
 		return vmacct_hugetlb_range(w, addr, end);
 	return vmacct_pgd_range(w, addr, end);
