@@ -164,19 +164,20 @@ prepare_kernel() {
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
 	local t0=$SECONDS p f s status rel t1 payload log extra=()
-	local bounds_gib=16 many_vmas=100000 cycles=50 reader=() no_reader= debugfs_off=1
+	local bounds_gib=16 many_vmas=100000 cycles=50 states_mib=512 reader=() no_reader= debugfs_off=1
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
 	payload="$B/$k/payload.sh"
 	# What the debug kernel does differently, in one place. The huge-process test maps 16 GiB of
 	# zero-page entries, the many-VMA test makes 100,000 VMAs, the life-cycle test loads and
-	# unloads 50 times under load; KASAN and lockdep make each some 10 times slower, so the debug
-	# kernel runs them smaller. Its time goes to what only it can find in the module (KASAN,
-	# lockdep reports): the reader is user space and its live test, like the debugfs=off boot,
-	# runs on the release kernels.
+	# unloads 50 times under load, the states test faults in and walks 512 MiB of 4 KiB pages
+	# over and over (a growing heap, a mapping trimmed from its head); KASAN and lockdep make each
+	# some 10 times slower, so the debug kernel runs them smaller. Its time goes to what only it
+	# can find in the module (KASAN, lockdep reports): the reader is user space and its live test,
+	# like the debugfs=off boot, runs on the release kernels.
 	if [ "$k" = debug ]; then
-		bounds_gib=4 many_vmas=20000 cycles=15 debugfs_off=0
+		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=256 debugfs_off=0
 		no_reader='the reader (user space) is tested on the release kernels'
 	else
 		reader=(${reader_files[@]+"${reader_files[@]}"})
@@ -186,6 +187,7 @@ boot_kernel() {
 		echo "BOUNDS_GIB=$bounds_gib"
 		echo "MANY_VMAS=$many_vmas"
 		echo "LIFECYCLE_CYCLES=$cycles"
+		echo "STATES_MIB=$states_mib"
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"

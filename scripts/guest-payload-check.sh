@@ -71,7 +71,8 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	unload
 	t=$(now_s)
 	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
-		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
+		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
+		VMACCT_STATES_TRIM_MIB=$STATES_MIB sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	took selftests "$t"

@@ -19,7 +19,7 @@ rm -rf "$t/tools/testing/selftests/vmacct/build"
 
 built() {
 	local p
-	for p in vmacct_layout vmacct_crosscheck vmacct_bounds vmacct_torture; do
+	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture; do
 		[ -x "$t/tools/testing/selftests/vmacct/$p" ] || return 1
 	done
 }

@@ -127,7 +127,7 @@ vmacct_lifecycle() {
 	[ $fails = 0 ] && [ $fails3 = 0 ] && [ -r $D/version ]
 }
 
-tests="vmacct_layout vmacct_crosscheck vmacct_bounds vmacct_torture vmacct_lifecycle"
+tests="vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_lifecycle"
 echo "TAP version 13"
 echo "1..$(echo $tests | wc -w)"
 i=0 rc=0
