@@ -216,8 +216,12 @@ static int vmacct_maps_show(struct seq_file *m, void *v)
 		vmacct_show_maps_header(m);
 		return 0;
 	}
-	/* Everything printed about the VMA is taken before the walk, which may drop mmap_lock. */
-	vi.start = vma->vm_start;
+	/*
+	 * Everything printed about the VMA is taken before the walk, which may drop mmap_lock. A
+	 * VMA that grew back over the last row's range while the lock was let go starts where that
+	 * row ended: no address is in two rows.
+	 */
+	vi.start = max(vma->vm_start, p->next);
 	vi.end = vma->vm_end;
 	vi.flags = vma->vm_flags;
 	file = vma->vm_file ? get_file(vma->vm_file) : NULL;
