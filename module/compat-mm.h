@@ -140,6 +140,23 @@ static inline bool vmacct_pmd_not_in_smaps(pmd_t pmd)
 	return false;
 }
 
+/*
+ * The page a driver names for a special pte (Xen's gntdev), which vm_normal_page() returns and
+ * smaps counts: ->find_special_page(), renamed ->find_normal_page() on 7.x. Called under the pte's
+ * lock, as vm_normal_page() is. The matrix has no such driver: read from the source, not tested.
+ */
+static inline struct page *vmacct_special_pte_page(struct vm_area_struct *vma, unsigned long addr)
+{
+#if defined(VMACCT_HAVE_VM_OPS_FIND_NORMAL_PAGE)
+	if (vma->vm_ops && vma->vm_ops->find_normal_page)
+		return vma->vm_ops->find_normal_page(vma, addr);
+#elif defined(VMACCT_HAVE_VM_OPS_FIND_SPECIAL_PAGE)
+	if (vma->vm_ops && vma->vm_ops->find_special_page)
+		return vma->vm_ops->find_special_page(vma, addr);
+#endif
+	return NULL;
+}
+
 /* 7.x marks the huge zero folio's PMD special: a special PMD in an anonymous VMA maps it. */
 static inline bool vmacct_pmd_special(pmd_t pmd)
 {

@@ -30,6 +30,8 @@
  *   pte none                          nothing (every test)
  *   pte present, normal page          classify.c (vmacct_layout)
  *   pte present, zero page / special  `zero` / nothing (vmacct_layout zero page)
+ *   pte special, driver-named page    resident, as vm_normal_page() (-: Xen gntdev)
+ *   PFN-map VMA (VM_PFNMAP)           nothing, smaps skips it (crosscheck: every [vvar])
  *   pte PROT_NONE / NUMA hinting      present: counted (vmacct_states protnone)
  *   pte swap                          `swap` (vmacct_layout pageout)
  *   pte migration                     resident, by compat-mm.h's rule (vmacct_torture, racy)
@@ -278,8 +280,17 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned lon
 		w->st->zero += PAGE_SIZE;
 		return 1;
 	}
-	/* vm_normal_page(), as at zero_pfn: a special pte maps nothing that is counted. */
-	if (pte_special(pte) || !vmacct_pfn_valid(&w->pfns, pfn))
+	/*
+	 * vm_normal_page(), as at zero_pfn: a special pte maps nothing that is counted, unless its
+	 * driver names a page for it.
+	 */
+	if (unlikely(pte_special(pte))) {
+		page = vmacct_special_pte_page(w->vma, addr);
+		if (page)
+			vmacct_account_folio(&w->acct, page_folio(page), page, 1, true);
+		return 1;
+	}
+	if (!vmacct_pfn_valid(&w->pfns, pfn))
 		return 1;
 	page = pfn_to_page(pfn);
 	folio = page_folio(page);
