@@ -119,11 +119,12 @@ static inline bool vmacct_leaf_other_is_private(void)
  * - 6.1 (follow_trans_huge_pmd(FOLL_DUMP)) refuses a PROT_NONE or NUMA-hinting PMD;
  * - a "special" PMD (huge PFN maps; on 7.x also the huge zero folio, which walk.c tells apart)
  *   maps no page that vm_normal_page_pmd() returns;
- * - 6.12's vm_normal_page_pmd() returns nothing for a devmap (DAX) PMD, where 6.1 counts its
- *   page (a zone-device page, not a THP). The matrix cannot build DAX memory (no pmem device in
- *   the guests): that branch is read from the source, not tested.
+ * - 6.12's vm_normal_page_pmd() returns nothing for a devmap (DAX) PMD outside a mixed map
+ *   (which it settles by pfn_valid() first), where 6.1 counts its page (a zone-device page, not
+ *   a THP). The matrix cannot build DAX memory (no pmem device in the guests): that branch is
+ *   read from the source, not tested.
  */
-static inline bool vmacct_pmd_not_in_smaps(pmd_t pmd)
+static inline bool vmacct_pmd_not_in_smaps(struct vm_area_struct *vma, pmd_t pmd)
 {
 #ifdef VMACCT_HAVE_GUP_PROTNONE_FLAGS
 	if (pmd_protnone(pmd))
@@ -134,7 +135,7 @@ static inline bool vmacct_pmd_not_in_smaps(pmd_t pmd)
 		return true;
 #endif
 #if defined(VMACCT_HAVE_PMD_DEVMAP) && !defined(VMACCT_HAVE_PAGE_MAPCOUNT)
-	if (pmd_devmap(pmd))
+	if (pmd_devmap(pmd) && !(vma->vm_flags & VM_MIXEDMAP))
 		return true;
 #endif
 	return false;

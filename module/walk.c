@@ -372,7 +372,7 @@ static unsigned long vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 		 */
 		if (vmacct_pmd_special(pmdval) && vma_is_anonymous(vma))
 			goto zero;
-		if (vmacct_pmd_not_in_smaps(pmdval))
+		if (vmacct_pmd_not_in_smaps(vma, pmdval))
 			return 1;
 		/* A mixed map counts a PMD page only when it has a struct page. */
 		if (!vmacct_pfn_valid(&w->pfns, pmd_pfn(pmdval)))
