@@ -728,6 +728,10 @@ static void trim_child(void *arg, int ready)
  * had at the end of that walk: resident >= top_res - the counters' lag. Every page mapped at the
  * end of the walk was mapped throughout it, so the walk passed it. A walk that stops counting a
  * VMA whose start moved while it let go of mmap_lock misses the rest of it.
+ * One exception is the munmap under way: it takes the VMA out of the tree first and then zaps its
+ * pages with mmap_lock downgraded to read (do_vmi_align_munmap()), so a walk running meanwhile no
+ * longer finds the range while top_res still counts its pages. The child unmaps one 2 MiB piece
+ * at a time, so up to 2048 kB more may be missing (the bug this test is for misses hundreds of MiB).
  */
 TEST(vma_head_trim_never_undercounts)
 {
@@ -736,7 +740,7 @@ TEST(vma_head_trim_never_undercounts)
 	int64_t worst = INT64_MIN;
 	int reads = 0, bad = 0, status;
 	const char *why;
-	uint64_t slack = rss_slack_kb(&why);
+	uint64_t slack = rss_slack_kb(&why) + KB(HPAGE);
 	double t0 = now();
 	pid_t pid;
 
@@ -780,8 +784,8 @@ TEST(vma_head_trim_never_undercounts)
 	       t->left / MiB, t->err ? ", munmap: " : "", t->err ? strerror(t->err) : "",
 	       now() - t0);
 	if (reads)
-		printf("# worst top_res - resident %+" PRId64 " kB (allowed %" PRIu64 " kB: %s)\n",
-		       worst, slack, why);
+		printf("# worst top_res - resident %+" PRId64 " kB (allowed %" PRIu64
+		       " kB: one munmap in flight, %s)\n", worst, slack, why);
 	EXPECT_EQ(0, bad);
 	kids_reap_all();
 	munmap(t, sizeof(*t));
