@@ -8,6 +8,9 @@
 #   make check           the whole kernel matrix in QEMU guests + host-side tests (KERNELS=6.12 for one)
 #   make bench           performance against smaps_rollup/top in QEMU guests (not part of check;
 #                        KERNELS=6.12 for one; results in build/bench-<kernel>.txt)
+#   make fuzz            vmacct_fuzz alone for SECONDS (600) per kernel, two guests at a time (not part
+#                        of check; KERNELS="6.12 7.2", SEED=N first seed, SECONDS=0 one seed,
+#                        FUZZ_ARGS="--steps N --no-op NAME"; results in build/fuzz-<kernel>.txt)
 #   make demo            boot the default kernel with a demonstration workload and show vmacct's view
 #   make refresh         pick up newer kernels from the archive for the cached matrix
 #   make clean           remove everything built
@@ -46,6 +49,12 @@ demo:
 bench:
 	scripts/bench.sh $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),6.1 6.12 7.2)
 
+# SECONDS is make's variable here, not bash's clock: it reaches fuzz.sh as an argument.
+SECONDS ?= 600
+fuzz:
+	scripts/fuzz.sh --seconds $(SECONDS) $(if $(SEED),--seed $(SEED)) \
+		$(if $(FUZZ_ARGS),--args "$(FUZZ_ARGS)") $(KERNELS)
+
 refresh:
 	scripts/provision.sh refresh $(KERNELS)
 
@@ -56,4 +65,5 @@ clean:
 		-o -name 'modules.order' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd module/Module.symvers
 
-.PHONY: all module modules_install reader reader_install selftests install check bench demo refresh clean
+.PHONY: all module modules_install reader reader_install selftests install check bench fuzz demo refresh \
+	clean

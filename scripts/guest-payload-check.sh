@@ -2,7 +2,8 @@
 # The guest side of `make check` (busybox sh, run by the guest's init in /vmacct after insmod).
 # Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print),
 # then the reader against the live module (guest-payload-reader.sh, when check.sh put it in).
-# EXPECTED_VERSION is set by the line check.sh puts in front of this file.
+# EXPECTED_VERSION and the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS) are set by the lines check.sh puts in
+# front of this file.
 D=/sys/kernel/debug/vmacct
 n=0
 failed=0
@@ -72,7 +73,8 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	t=$(now_s)
 	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
 		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
-		VMACCT_STATES_TRIM_MIB=$STATES_MIB sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
+		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
+		VMACCT_FUZZ_SEED=$FUZZ_SEED sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	took selftests "$t"

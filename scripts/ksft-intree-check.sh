@@ -19,7 +19,7 @@ rm -rf "$t/tools/testing/selftests/vmacct/build"
 
 built() {
 	local p
-	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture; do
+	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_fuzz; do
 		[ -x "$t/tools/testing/selftests/vmacct/$p" ] || return 1
 	done
 }
@@ -34,7 +34,8 @@ else
 fi
 if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct install INSTALL_PATH="$t/inst" \
 	>"$t/install.log" 2>&1 && grep -q 'vmacct:run_vmacct.sh' "$t/inst/kselftest-list.txt" &&
-	[ -x "$t/inst/vmacct/vmacct_layout" ] && [ -x "$t/inst/run_kselftest.sh" ]; then
+	[ -x "$t/inst/vmacct/vmacct_layout" ] && [ -f "$t/inst/vmacct/fuzz_seeds" ] &&
+	[ -x "$t/inst/run_kselftest.sh" ]; then
 	echo "ok 2 install: run_kselftest.sh lists vmacct:run_vmacct.sh with its programs"
 else
 	sed 's/^/# /' "$t/install.log" | tail -n 20

@@ -127,7 +127,19 @@ vmacct_lifecycle() {
 	[ $fails = 0 ] && [ $fails3 = 0 ] && [ -r $D/version ]
 }
 
-tests="vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_lifecycle"
+# The differential fuzzer: first the seeds that once found a defect (fuzz_seeds; not with
+# VMACCT_FUZZ_REPLAY=0), then VMACCT_FUZZ_SECONDS (30) of new seeds from VMACCT_FUZZ_SEED (1) on;
+# VMACCT_FUZZ_ARGS adds options (--no-op NAME, --strict ...).
+vmacct_fuzz() {
+	set -- --seconds "${VMACCT_FUZZ_SECONDS:-30}" --seed "${VMACCT_FUZZ_SEED:-1}"
+	[ -f "$here/fuzz_seeds" ] && [ "${VMACCT_FUZZ_REPLAY:-1}" = 1 ] &&
+		set -- --replay "$here/fuzz_seeds" "$@"
+	# shellcheck disable=SC2086 # VMACCT_FUZZ_ARGS is a list of options
+	"$here/vmacct_fuzz" "$@" ${VMACCT_FUZZ_ARGS:-}
+}
+
+# VMACCT_TESTS runs some of them only (make fuzz: vmacct_fuzz).
+tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_fuzz vmacct_lifecycle"}
 echo "TAP version 13"
 echo "1..$(echo $tests | wc -w)"
 i=0 rc=0
@@ -136,6 +148,8 @@ for t in $tests; do
 	read -r t0 _ </proc/uptime
 	if [ $t = vmacct_lifecycle ]; then
 		vmacct_lifecycle > /tmp/vmacct-$t.out 2>&1
+	elif [ $t = vmacct_fuzz ]; then
+		vmacct_fuzz > /tmp/vmacct-$t.out 2>&1
 	else
 		"$here/$t" > /tmp/vmacct-$t.out 2>&1
 	fi

@@ -78,6 +78,24 @@ static int field_index(const char *name)
 	return -1;
 }
 
+char vmacct_extra_names[VMACCT_MAX_EXTRA][32];
+
+/* The index of an appended field's name, interned on first sight; -1 when there is no room. */
+static int extra_index(const char *name)
+{
+	int i;
+
+	if (strlen(name) >= sizeof(vmacct_extra_names[0]))
+		return -1;
+	for (i = 0; i < VMACCT_MAX_EXTRA && vmacct_extra_names[i][0]; i++)
+		if (!strcmp(name, vmacct_extra_names[i]))
+			return i;
+	if (i == VMACCT_MAX_EXTRA)
+		return -1;
+	strcpy(vmacct_extra_names[i], name);
+	return i;
+}
+
 int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 {
 	const char *line = text;
@@ -103,6 +121,9 @@ int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 			if (i >= 0) {
 				c->v[i] = v;
 				c->has[i] = true;
+			} else if ((i = extra_index(key)) >= 0) {
+				c->extra[i] = v;
+				c->has_extra[i] = true;
 			}
 		}
 		line = eol ? eol + 1 : NULL;
@@ -127,8 +148,17 @@ int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
 
 /*
  * Parse a table (maps/<pid> or all): a "# col col ..." header, then rows. Column "start-end" gives
- * start/end, "pid" the pid, "path"/"comm" the name, the others are counts.
+ * start/end, "pid" the pid, "path"/"comm" the name, "perms" and "offset" what /proc/pid/maps has
+ * there, the others are counts (those enum vmacct_field does not name in extra[]).
  */
+#define COL_IGNORED	-1
+#define COL_RANGE	-2
+#define COL_PID		-3
+#define COL_NAME	-4
+#define COL_PERMS	-5
+#define COL_OFFSET	-6
+#define COL_EXTRA	-100	/* COL_EXTRA - i: vmacct_extra_names[i] */
+
 int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 {
 	int col_of[64], ncols = 0, nrows = 0, cap = 64;
@@ -139,14 +169,21 @@ int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 	if (!line || line[0] != '#')
 		return -EPROTO;
 	for (tok = strtok(line + 1, " "); tok && ncols < 64; tok = strtok(NULL, " ")) {
+		int f;
+
 		if (!strcmp(tok, "start-end"))
-			col_of[ncols++] = -2;
+			f = COL_RANGE;
 		else if (!strcmp(tok, "pid"))
-			col_of[ncols++] = -3;
+			f = COL_PID;
 		else if (!strcmp(tok, "path") || !strcmp(tok, "comm"))
-			col_of[ncols++] = -4;
-		else
-			col_of[ncols++] = field_index(tok);	/* -1: ignored (perms, offset, new) */
+			f = COL_NAME;
+		else if (!strcmp(tok, "perms"))
+			f = COL_PERMS;
+		else if (!strcmp(tok, "offset"))
+			f = COL_OFFSET;
+		else if ((f = field_index(tok)) < 0)
+			f = extra_index(tok) < 0 ? COL_IGNORED : COL_EXTRA - extra_index(tok);
+		col_of[ncols++] = f;
 	}
 	out = calloc(cap, sizeof(*out));
 	if (!out)
@@ -171,12 +208,19 @@ int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 		for (tok = strtok_r(line, " ", &s2); tok && i < ncols; tok = strtok_r(NULL, " ", &s2), i++) {
 			int f = col_of[i];
 
-			if (f == -2) {
+			if (f == COL_RANGE) {
 				sscanf(tok, "%lx-%lx", &c->start, &c->end);
-			} else if (f == -3) {
+			} else if (f == COL_PID) {
 				c->pid = atoi(tok);
-			} else if (f == -4) {
+			} else if (f == COL_NAME) {
 				snprintf(c->name, sizeof(c->name), "%s", tok);
+			} else if (f == COL_PERMS) {
+				snprintf(c->perms, sizeof(c->perms), "%s", tok);
+			} else if (f == COL_OFFSET) {
+				c->offset = strtoull(tok, NULL, 16);
+			} else if (f <= COL_EXTRA) {
+				c->extra[COL_EXTRA - f] = strtoull(tok, NULL, 10);
+				c->has_extra[COL_EXTRA - f] = true;
 			} else if (f >= 0) {
 				c->v[f] = strtoull(tok, NULL, 10);
 				c->has[f] = true;
@@ -460,4 +504,181 @@ void release_child(struct child *c)
 	close(c->go);
 	if (c->pid > 0)
 		waitpid(c->pid, NULL, 0);
+}
+
+int vmacct_counts_get(const struct vmacct_counts *c, const char *name, uint64_t *v)
+{
+	int i = field_index(name);
+
+	if (i >= 0 && c->has[i]) {
+		*v = c->v[i];
+		return 0;
+	}
+	for (i = 0; i < VMACCT_MAX_EXTRA; i++) {
+		if (c->has_extra[i] && !strcmp(name, vmacct_extra_names[i])) {
+			*v = c->extra[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int vmacct_counts_list(const struct vmacct_counts *c, const char **names, uint64_t *v, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < VF_NR && n < max; i++) {
+		if (c->has[i]) {
+			names[n] = vmacct_field_names[i];
+			v[n++] = c->v[i];
+		}
+	}
+	for (i = 0; i < VMACCT_MAX_EXTRA && n < max; i++) {
+		if (c->has_extra[i]) {
+			names[n] = vmacct_extra_names[i];
+			v[n++] = c->extra[i];
+		}
+	}
+	return n;
+}
+
+int smaps_get(const struct smaps_vma *s, const char *key, uint64_t *v)
+{
+	int i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (!strcmp(s->key[i], key)) {
+			*v = s->v[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int smaps_set(struct smaps_vma *s, const char *key, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (!strcmp(s->key[i], key)) {
+			s->v[i] = v;
+			return 0;
+		}
+	}
+	if (s->nr == SMAPS_MAX_KEYS || strlen(key) >= sizeof(s->key[0]))
+		return -ENOSPC;
+	strcpy(s->key[s->nr], key);
+	s->v[s->nr++] = v;
+	return 0;
+}
+
+/*
+ * A VMA's first line: "start-end perms offset dev inode   name". The name may hold spaces
+ * ("/memfd:x (deleted)"); it starts after the blanks that follow the inode number.
+ */
+static int smaps_header(const char *line, struct smaps_vma *s)
+{
+	int pos = 0;
+
+	if (sscanf(line, "%lx-%lx %7s %llx %*s %*u%n", &s->start, &s->end, s->perms, &s->offset,
+		   &pos) != 4 || !pos)
+		return -EPROTO;
+	line += pos;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	snprintf(s->name, sizeof(s->name), "%s", line);
+	return 0;
+}
+
+/* A header line starts with hex digits and '-'; a key line with a capital letter. */
+static bool smaps_is_header(const char *line)
+{
+	const char *dash = strchr(line, '-'), *space = strchr(line, ' ');
+
+	return line[0] && !(line[0] >= 'A' && line[0] <= 'Z') && dash && space && dash < space;
+}
+
+int smaps_parse(char *text, struct smaps_vma **vmas)
+{
+	struct smaps_vma *out = NULL, *cur = NULL;
+	int n = 0, cap = 0;
+	char *line, *save;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long v;
+		char key[64];
+
+		if (smaps_is_header(line)) {
+			if (n == cap) {
+				struct smaps_vma *bigger;
+
+				cap = cap ? 2 * cap : 64;
+				bigger = realloc(out, cap * sizeof(*out));
+				if (!bigger) {
+					free(out);
+					return -ENOMEM;
+				}
+				out = bigger;
+			}
+			cur = &out[n++];
+			memset(cur, 0, sizeof(*cur));
+			if (smaps_header(line, cur)) {
+				free(out);
+				return -EPROTO;
+			}
+		} else if (cur) {
+			/* Only "Key: N kB": sscanf() would take "THPeligible:    0" too. */
+			uint64_t old;
+			int end = 0;
+
+			if (sscanf(line, "%63[A-Za-z_]: %llu kB%n", key, &v, &end) == 2 && end &&
+			    smaps_get(cur, key, &old))
+				smaps_set(cur, key, v);
+		}
+	}
+	if (!n) {
+		free(out);
+		return -EPROTO;
+	}
+	*vmas = out;
+	return n;
+}
+
+int smaps_read_vmas(pid_t pid, struct smaps_vma **vmas)
+{
+	char path[64], *text;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	/* A process without VMAs has an empty smaps: no rows, not an error. */
+	if (!text[0]) {
+		free(text);
+		*vmas = NULL;
+		return 0;
+	}
+	n = smaps_parse(text, vmas);
+	free(text);
+	return n;
+}
+
+int smaps_rollup_read_keys(pid_t pid, struct smaps_vma *r)
+{
+	struct smaps_vma *one;
+	char path[64], *text;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	n = smaps_parse(text, &one);
+	free(text);
+	if (n < 0)
+		return n;
+	*r = one[0];
+	free(one);
+	return n == 1 ? 0 : -EPROTO;
 }

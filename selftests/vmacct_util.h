@@ -24,13 +24,26 @@ enum vmacct_field {
 
 extern const char *const vmacct_field_names[VF_NR];
 
+/*
+ * Fields the module has appended to its files after enum vmacct_field was written keep their
+ * values too: their names are interned once per process in vmacct_extra_names[], and each parsed
+ * row or summary holds the value under the name's index. vmacct_counts_get() reads either kind.
+ */
+#define VMACCT_MAX_EXTRA 8
+
 struct vmacct_counts {
 	uint64_t v[VF_NR];
 	bool has[VF_NR];		/* field present in what was parsed */
 	unsigned long start, end;	/* maps rows */
 	int pid;			/* summaries */
 	char name[256];			/* comm or path, as printed (escaped) */
+	char perms[8];			/* maps rows: as in /proc/pid/maps */
+	unsigned long long offset;	/* maps rows: as in /proc/pid/maps */
+	uint64_t extra[VMACCT_MAX_EXTRA];	/* by index into vmacct_extra_names[] */
+	bool has_extra[VMACCT_MAX_EXTRA];
 };
+
+extern char vmacct_extra_names[VMACCT_MAX_EXTRA][32];
 
 /* The kernel's view: smaps_rollup (or one smaps VMA) and statm, in kB. */
 struct smaps_counts {
@@ -90,5 +103,40 @@ struct child {
 struct child spawn_child(void (*fn)(void *), void *arg);
 /* Let the child exit and reap it. */
 void release_child(struct child *c);
+
+/*
+ * The value of the count field @name (a name of the file format, known to enum vmacct_field or
+ * appended since): 0, or -ENOENT when what was parsed has no such field.
+ */
+int vmacct_counts_get(const struct vmacct_counts *c, const char *name, uint64_t *v);
+/* Every count field @c holds, known or appended: their number (at most @max) in @names/@v. */
+int vmacct_counts_list(const struct vmacct_counts *c, const char **names, uint64_t *v, int max);
+
+/*
+ * One VMA of /proc/pid/smaps (or the whole of smaps_rollup) with every "Key: N kB" line it has,
+ * by name, so that a test can compare keys this file does not know of (KSM, SwapPss, ...).
+ */
+#define SMAPS_MAX_KEYS 48
+
+struct smaps_vma {
+	unsigned long start, end;
+	char perms[8];
+	unsigned long long offset;
+	char name[256];			/* the path or [heap], [stack]...; empty for anonymous memory */
+	int nr;
+	char key[SMAPS_MAX_KEYS][24];
+	uint64_t v[SMAPS_MAX_KEYS];	/* kB */
+};
+
+/* Parse smaps text (modified in place): the number of VMAs, *vmas malloc()ed; or -errno. */
+int smaps_parse(char *text, struct smaps_vma **vmas);
+/* Every VMA of /proc/pid/smaps, in one read. */
+int smaps_read_vmas(pid_t pid, struct smaps_vma **vmas);
+/* /proc/pid/smaps_rollup's keys. */
+int smaps_rollup_read_keys(pid_t pid, struct smaps_vma *r);
+/* The value of @key: 0, or -ENOENT when this kernel's smaps has no such key. */
+int smaps_get(const struct smaps_vma *s, const char *key, uint64_t *v);
+/* Set (or add) @key; -ENOSPC when there is no room left. */
+int smaps_set(struct smaps_vma *s, const char *key, uint64_t v);
 
 #endif /* VMACCT_UTIL_H */

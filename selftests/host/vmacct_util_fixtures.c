@@ -105,6 +105,58 @@ static int check_dir(const char *dir, int changing)
 	return bad || !checked;
 }
 
+/* smaps text with what the fuzzer relies on: names with blanks, keys that are not kB, a rollup. */
+static int check_smaps_parse(void)
+{
+	char text[] =
+		"7f0000000000-7f0000200000 rw-s 00400000 00:01 1234                       /memfd:x (deleted)\n"
+		"Size:               2048 kB\n"
+		"Rss:                   8 kB\n"
+		"Shared_Dirty:          4 kB\n"
+		"THPeligible:    0\n"
+		"VmFlags: rd wr sh mr mw me ms sd\n"
+		"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
+		"Rss:                  12 kB\n"
+		"KSM:                   0 kB\n"
+		"7f1000000000-7f1000001000 ---p 00000000 00:00 0 \n"
+		"Rss:                   0 kB\n";
+	struct smaps_vma *v;
+	uint64_t x = 0;
+	int n = smaps_parse(text, &v), bad = 0;
+
+	if (n != 3)
+		return 1;
+	bad |= v[0].start != 0x7f0000000000UL || strcmp(v[0].perms, "rw-s") || v[0].offset != 0x400000;
+	bad |= strcmp(v[0].name, "/memfd:x (deleted)") || smaps_get(&v[0], "Size", &x) || x != 2048;
+	bad |= !smaps_get(&v[0], "THPeligible", &x) || !smaps_get(&v[0], "KSM", &x);
+	bad |= strcmp(v[1].name, "[stack]") || smaps_get(&v[1], "KSM", &x) || x != 0;
+	bad |= v[2].name[0] != 0 || smaps_set(&v[2], "statm_size", 7) || smaps_get(&v[2], "statm_size", &x)
+	       || x != 7;
+	free(v);
+	return bad;
+}
+
+/* Fields appended to the format after enum vmacct_field: kept by name, as are perms and offset. */
+static int check_appended_fields(void)
+{
+	char table[] = "# start-end perms offset resident swap_pss mapped path\n"
+		       "1000-3000 r-xp 0000a000 8 3 8 /bin/x\n";
+	struct vmacct_counts c, *rows;
+	uint64_t x = 0;
+	int bad = 0;
+
+	if (vmacct_parse_table(table, &rows) != 1)
+		return 1;
+	bad |= strcmp(rows[0].perms, "r-xp") || rows[0].offset != 0xa000;
+	bad |= vmacct_counts_get(&rows[0], "swap_pss", &x) || x != 3;
+	bad |= vmacct_counts_get(&rows[0], "resident", &x) || x != 8;
+	bad |= !vmacct_counts_get(&rows[0], "ksm", &x);
+	free(rows);
+	bad |= vmacct_parse_summary("pid: 5\ncomm: x\nresident: 4 kB\nksm: 12 kB\n", &c) ||
+	       vmacct_counts_get(&c, "ksm", &x) || x != 12;
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct vmacct_counts c, *rows;
@@ -112,7 +164,7 @@ int main(int argc, char **argv)
 	char short_row[] = "# pid mapped comm\n1 2\n";
 	int i;
 
-	printf("TAP version 13\n1..%d\n", argc - 1 + 4);
+	printf("TAP version 13\n1..%d\n", argc - 1 + 6);
 	for (i = 1; i < argc; i++) {
 		char *colon = strchr(argv[i], ':');
 		int changing = colon ? atoi(colon + 1) : 0;
@@ -127,5 +179,7 @@ int main(int argc, char **argv)
 	result(vmacct_parse_table(short_row, &rows) == -EPROTO, "%s", "a row with a missing column is refused");
 	result(vmacct_parse_summary("comm: x\nmapped: 4 kB\n", &c) == -EINVAL, "%s",
 	       "a summary without pid is refused");
+	result(!check_smaps_parse(), "%s", "smaps: names with blanks, every kB key, no other");
+	result(!check_appended_fields(), "%s", "fields appended to the format are kept by name");
 	return failed ? 1 : 0;
 }

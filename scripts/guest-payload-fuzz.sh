@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0
+# The guest side of `make fuzz` (busybox sh, run by the guest's init in /vmacct after insmod): the
+# selftests' runner with vmacct_fuzz alone, which sets up the RAM disk, the zram swap and the hugetlb
+# pages as in `make check`. FUZZ_SECONDS, FUZZ_SEED and FUZZ_ARGS are set by the lines fuzz.sh puts
+# in front of this file.
+if [ ! -f /vmacct/selftests/run_vmacct.sh ]; then
+	echo "vmacct-fuzz: the selftests are not in the guest"
+	exit 1
+fi
+# New seeds only: the recorded ones (fuzz_seeds) are make check's.
+cd /vmacct/selftests && VMACCT_TESTS=vmacct_fuzz VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
+	VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_ARGS="$FUZZ_ARGS" VMACCT_FUZZ_REPLAY=0 sh ./run_vmacct.sh
+echo "vmacct-fuzz: exit $?"
