@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make fuzz`: vmacct_fuzz alone, for a long time, on each kernel of the matrix, each in a QEMU guest
-# of its own (4 GiB: room for a 1 GiB hugetlb page), two guests at a time (a TCG guest is one host
-# thread). Not part of `make check`, which runs the same fuzzer for about 30 s per kernel.
+# of its own (4 GiB: room for a 1 GiB hugetlb page), VMACCT_JOBS (2) guests at a time (a TCG guest is
+# one host thread). Not part of `make check`, which runs the same fuzzer for about 30 s per kernel.
 #   fuzz.sh [--seconds T] [--seed S] [--args "OPTIONS"] [KERNEL...]
 #     --seconds T   fuzzing time per kernel (default 600)
 #     --seed S      first seed (default: the time, printed); every kernel runs the same seeds
@@ -64,15 +64,13 @@ fuzz_kernel() {
 	echo "$st" >"$B/fuzz/$k.status"
 }
 
-running=()
+jobs_max=${VMACCT_JOBS:-2}
 for k in $kernels; do
 	mkdir -p "$B/$k"
 	rm -f "$B/fuzz/$k.status"
-	# Two guests at a time.
-	while [ "$(jobs -rp | wc -l)" -ge 2 ]; do sleep 5; done
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do sleep 5; done
 	note "=== kernel $k: fuzzing ==="
 	fuzz_kernel "$k" &
-	running+=("$k")
 done
 wait
 

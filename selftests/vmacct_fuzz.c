@@ -249,6 +249,7 @@ static struct shared {
 	struct op_stat op[NR_OPS];
 	unsigned long seeds, steps, compares, retried, unsettled, faults, ksm_timeouts;
 	double compare_seconds;
+	unsigned long seen[16];		/* rows compared with a nonzero seen_keys[i] */
 	unsigned long long seed;	/* being run */
 	int step;
 	bool in_seed;
@@ -2334,8 +2335,32 @@ static bool name_is_fuzz_file(const char *name)
 	return n && !strncmp(name, file_dir, n) && name[n] == '/';
 }
 
+/*
+ * What the comparisons covered: how many compared rows had each of these nonzero (smaps keys, and
+ * vmacct's zero, which smaps has not). A state no row ever had was not tested by this run.
+ */
+static const char *const seen_keys[] = {
+	"Anonymous", "Shared_Clean", "Shared_Dirty", "AnonHugePages", "ShmemPmdMapped",
+	"FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb", "Swap", "SwapPss", "KSM", "LazyFree",
+	"Locked", "zero",
+};
+
+#define NR_SEEN (sizeof(seen_keys) / sizeof(seen_keys[0]))
+
+static void count_seen(const struct vmacct_counts *row, const struct smaps_vma *s)
+{
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < NR_SEEN; i++) {
+		if (!smaps_get(s, seen_keys[i], &v) || !vmacct_counts_get(row, seen_keys[i], &v))
+			sh->seen[i] += v > 0;
+	}
+}
+
 struct diffctx {
 	bool report;
+	bool count;		/* the first read of a comparison: count the states seen */
 	int bad;
 	const char *where;	/* "w1 (pid 123) row 7f..-7f.. rw-p [anon]" */
 };
@@ -2443,11 +2468,11 @@ static void check_backing(struct diffctx *d, const struct vmacct_counts *c, cons
 
 /* Every check of one worker's read; the number of differences (printed when d->report). */
 static int diff_worker(const struct worker *w, const struct vsnap *v, const struct ksnap *k,
-		       bool report)
+		       bool report, bool count)
 {
 	const char *names[VF_NR + VMACCT_MAX_EXTRA];
 	uint64_t vals[VF_NR + VMACCT_MAX_EXTRA], sum[VF_NR + VMACCT_MAX_EXTRA];
-	struct diffctx d = { .report = report };
+	struct diffctx d = { .report = report, .count = count };
 	char where[400];
 	bool any_shmem = false;
 	int i, j, nf;
@@ -2480,6 +2505,8 @@ static int diff_worker(const struct worker *w, const struct vsnap *v, const stru
 			differ(&d, "perms %s offset %llx, smaps %s %llx", row->perms, row->offset,
 			       s->perms, s->offset);
 		any_shmem |= name_is_shmem(s->name);
+		if (d.count)
+			count_seen(row, s);
 		smaps_get(s, "KernelPageSize", &kps);
 		check_oracle(&d, row, s, IN_ROW, name_is_shmem(s->name));
 		check_invariants(&d, row);
@@ -2538,7 +2565,7 @@ static int compare_worker(struct worker *w, struct vmacct_counts *settled)
 	sh->compares++;
 	vread(w->pid, &a);
 	kread(w->pid, &k);
-	if (!diff_worker(w, &a, &k, false)) {
+	if (!diff_worker(w, &a, &k, false, true)) {
 		*settled = a.sum;
 		goto out;
 	}
@@ -2549,7 +2576,7 @@ static int compare_worker(struct worker *w, struct vmacct_counts *settled)
 		vread(w->pid, &b);
 		if (!vsnap_equal(&a, &b))
 			continue;
-		if (!diff_worker(w, &a, &k, false)) {
+		if (!diff_worker(w, &a, &k, false, false)) {
 			sh->retried++;
 			*settled = a.sum;
 			goto out;
@@ -2566,7 +2593,7 @@ static int compare_worker(struct worker *w, struct vmacct_counts *settled)
 	if (stable >= STABLE_TO_REPORT) {
 		ksft_print_msg("MISMATCH seed %llu step %d: w%d (pid %d), the same in %u reads:\n",
 			       sh->seed, sh->step, w->id, w->pid, stable);
-		diff_worker(w, &last, &lastk, true);
+		diff_worker(w, &last, &lastk, true, false);
 		ret = 1;
 	} else {
 		sh->unsettled++;
@@ -3142,6 +3169,15 @@ int main(int argc, char **argv)
 		       "re-read, %lu never settled, %lu touches the model got wrong, %lu KSM passes "
 		       "timed out\n", sh->seeds, sh->steps, sh->compares, sh->compare_seconds,
 		       sh->retried, sh->unsettled, sh->faults, sh->ksm_timeouts);
+	{
+		char line[512];
+		int len = 0;
+
+		for (i = 0; i < (int)NR_SEEN; i++)
+			len += snprintf(line + len, sizeof(line) - len, " %s %lu", seen_keys[i],
+					sh->seen[i]);
+		ksft_print_msg("rows compared with a nonzero:%s\n", line);
+	}
 	if (sh->unchecked_here[0])
 		ksft_print_msg("this kernel's smaps cannot check:%s\n", sh->unchecked_here);
 	for (i = 0; i < (int)NR_UNCHECKED; i++)
