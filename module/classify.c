@@ -13,7 +13,7 @@
 #include <linux/mm.h>
 
 #include "classify.h"
-#include "compat.h"
+#include "compat-mm.h"
 
 void vmacct_acct_flush(struct vmacct_acct *a)
 {
@@ -48,11 +48,11 @@ unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, s
 
 	/*
 	 * A reference count of 1 on a present entry means this entry is the folio's only user:
-	 * mapped exactly once. Entries that are not present (migration) say nothing reliable
-	 * about sharing; smaps' choice for them is version-dependent (compat.h).
+	 * mapped exactly once. Most entries that are not present (migration) say nothing reliable
+	 * about sharing; smaps' choice for them is version-dependent (compat-mm.h).
 	 */
 	if (folio_ref_count(folio) == 1 || !present) {
-		if (present || vmacct_nonpresent_is_private())
+		if (present || vmacct_leaf_other_is_private())
 			st->private[kind] += size;
 		else
 			st->shared[kind] += size;

@@ -6,7 +6,7 @@
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 
-#include "compat.h"
+#include "compat-mm.h"
 #include "stats.h"
 
 /*
@@ -14,7 +14,7 @@
  * most of every process, a present PTE mapping a small folio, is inlined into the PTE loop
  * (vmacct_account_small()) and only counted there: pages in @private_nr and @shared_nr, the pss of
  * the shared ones in @shared_pss. Size, resident and the pss of private pages follow from the
- * numbers, so vmacct_acct_flush() adds them once per VMA instead of three sums per page.
+ * numbers, so vmacct_acct_flush() adds them once per walk instead of three sums per page.
  */
 struct vmacct_acct {
 	struct vmacct_stats *st;
@@ -51,8 +51,10 @@ static inline enum vmacct_kind vmacct_folio_kind(struct folio *folio)
 
 /*
  * Count @nr pages of @folio starting at @page, mapped by one entry (a PMD, present or a migration
- * entry) or by @nr consecutive present PTEs. Returns how many per-page mapcounts it read: 0 when
- * the folio's reference count settled it at once, else @nr (the walker weighs its steps by it).
+ * entry) or by @nr consecutive present PTEs. @present: the entry is present, or a non-present one
+ * that smaps counts as if it were (VMACCT_LEAF_MAPCOUNT, compat-mm.h). Returns how many per-page
+ * mapcounts it read: 0 when the folio's reference count settled it at once, else @nr (the walker
+ * weighs its steps by it).
  */
 unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
 				   unsigned long nr, bool present);
@@ -70,7 +72,7 @@ static inline u64 vmacct_shared_pss(struct vmacct_acct *a, int mapcount)
 /*
  * One present PTE mapping the small folio @folio: vmacct_account_folio() for one page, inline.
  * A reference count of 1 means this entry is its only user: mapped exactly once, private, pss =
- * its size. Otherwise its mapcount decides, as for any page (compat.h).
+ * its size. Otherwise its mapcount decides, as for any page (compat-mm.h).
  */
 static inline void vmacct_account_small(struct vmacct_acct *a, struct folio *folio)
 {

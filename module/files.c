@@ -23,7 +23,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include "compat.h"
+#include "compat-mm.h"
 #include "files.h"
 #include "format.h"
 #include "mmlock.h"
@@ -216,20 +216,27 @@ static int vmacct_maps_show(struct seq_file *m, void *v)
 		vmacct_show_maps_header(m);
 		return 0;
 	}
-	/* Everything printed about the VMA is taken before the walk, which may drop mmap_lock. */
-	vi.start = vma->vm_start;
+	/*
+	 * Everything printed about the VMA is taken before the walk, which may drop mmap_lock. A
+	 * VMA that grew back over the last row's range while the lock was let go starts where that
+	 * row ended: no address is in two rows.
+	 */
+	vi.start = max(vma->vm_start, p->next);
 	vi.end = vma->vm_end;
 	vi.flags = vma->vm_flags;
 	file = vma->vm_file ? get_file(vma->vm_file) : NULL;
 	vi.offset = file ? (unsigned long long)vma->vm_pgoff << PAGE_SHIFT : 0;
 	vi.path = vmacct_vma_path(p, vma);
 
-	ret = vmacct_walk_vma(&p->lock, vma, &st);
-	if (ret != -EINTR) {
-		/* -ESTALE: the VMA changed while mmap_lock was dropped; its row is partial. */
+	/*
+	 * The row counts the addresses [start, end) as this VMA had them when it was found. If the
+	 * walk lets go of mmap_lock and the VMA changes meanwhile, it goes on over the rest of that
+	 * range in whatever covers it then (walk.h); `mapped` is what it found still mapped.
+	 */
+	ret = vmacct_walk_span(&p->lock, vi.start, vi.end, &st);
+	if (!ret) {
 		vmacct_show_maps_row(m, &vi, &st);
 		p->shown_end = vi.end;
-		ret = 0;
 	}
 	if (file)
 		fput(file);

@@ -1,35 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The text of the three debugfs files, a format that the reader, the selftests and users parse
- * (README.md, "The debugfs files"). Field names and their order are defined once, here.
+ * (README.md, "The debugfs files"). Field names, their order and where each is printed are
+ * defined once, in include/vmacct_fields.h; the values are computed here, in vmacct_values().
  * The formatter knows nothing about page tables; it prints a struct vmacct_stats.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/string.h>
 
 #include "format.h"
 
-/* The per-process fields, in contract order; maps rows use the first VMACCT_NR_VMA_FIELDS. */
+/* The fields in contract order, their names and where each is printed: vmacct_fields.h. */
 enum {
-	F_RESIDENT, F_SHARED, F_PRIVATE, F_PSS,
-	F_ANON_SHARED, F_ANON_PRIVATE, F_FILE_SHARED, F_FILE_PRIVATE,
-	F_SHMEM_SHARED, F_SHMEM_PRIVATE, F_SWAP, F_ZERO, F_THP, F_HUGETLB,
-	VMACCT_NR_VMA_FIELDS,
-	F_TOP_VIRT = VMACCT_NR_VMA_FIELDS, F_TOP_RES, F_TOP_SHR,
+#define VMACCT_FIELD(id, ...) F_##id,
+#include "vmacct_fields.h"
 	VMACCT_NR_FIELDS
 };
 
-static const char *const vmacct_field_names[VMACCT_NR_FIELDS] = {
-	"resident", "shared", "private", "pss",
-	"anon_shared", "anon_private", "file_shared", "file_private",
-	"shmem_shared", "shmem_private", "swap", "zero", "thp", "hugetlb",
-	"top_virt", "top_res", "top_shr",
+static const struct {
+	const char *name;
+	u8 scope;
+} vmacct_fields[VMACCT_NR_FIELDS] = {
+#define VMACCT_FIELD(id, name, scope) \
+	[F_##id] = { #name, (scope) },
+#include "vmacct_fields.h"
 };
 
-/* All values in kB; pss rounds down exactly as smaps_rollup's Pss. */
+/*
+ * All values in kB; pss rounds down exactly as smaps_rollup's Pss. A field listed but not computed
+ * here reads 0, never stack contents; the top_* fields are computed only with @top.
+ */
 static void vmacct_values(const struct vmacct_stats *st, const struct vmacct_top *top,
 			  u64 v[VMACCT_NR_FIELDS])
 {
+	memset(v, 0, VMACCT_NR_FIELDS * sizeof(*v));
+	v[F_MAPPED] = st->mapped >> 10;
 	v[F_RESIDENT] = st->resident >> 10;
 	v[F_SHARED] = vmacct_shared(st) >> 10;
 	v[F_PRIVATE] = vmacct_private(st) >> 10;
@@ -77,18 +83,18 @@ void vmacct_show_summary(struct seq_file *m, pid_t pid, const char *comm,
 	vmacct_values(st, top, v);
 	seq_printf(m, "pid: %d\ncomm: ", pid);
 	vmacct_seq_escape(m, comm);
-	seq_printf(m, "\nmapped: %llu kB\n", st->mapped >> 10);
+	seq_putc(m, '\n');
 	for (i = 0; i < VMACCT_NR_FIELDS; i++)
-		seq_printf(m, "%s: %llu kB\n", vmacct_field_names[i], v[i]);
+		seq_printf(m, "%s: %llu kB\n", vmacct_fields[i].name, v[i]);
 }
 
 void vmacct_show_all_header(struct seq_file *m)
 {
 	int i;
 
-	seq_puts(m, "# pid mapped");
+	seq_puts(m, "# pid");
 	for (i = 0; i < VMACCT_NR_FIELDS; i++)
-		seq_printf(m, " %s", vmacct_field_names[i]);
+		seq_printf(m, " %s", vmacct_fields[i].name);
 	seq_puts(m, " comm\n");
 }
 
@@ -99,7 +105,7 @@ void vmacct_show_all_row(struct seq_file *m, pid_t pid, const char *comm,
 	int i;
 
 	vmacct_values(st, top, v);
-	seq_printf(m, "%d %llu", pid, st->mapped >> 10);
+	seq_printf(m, "%d", pid);
 	for (i = 0; i < VMACCT_NR_FIELDS; i++)
 		seq_printf(m, " %llu", v[i]);
 	seq_putc(m, ' ');
@@ -107,21 +113,36 @@ void vmacct_show_all_row(struct seq_file *m, pid_t pid, const char *comm,
 	seq_putc(m, '\n');
 }
 
-void vmacct_show_maps_header(struct seq_file *m)
+/* The columns of a maps/<pid> row, in the order include/vmacct_fields.h gives; names if !v. */
+static void vmacct_show_maps_fields(struct seq_file *m, const u64 *v)
 {
+	static const u8 pass[] = { VMACCT_ROW, VMACCT_ROW_LAST };
+	unsigned int p;
 	int i;
 
+	for (p = 0; p < ARRAY_SIZE(pass); p++) {
+		for (i = 0; i < VMACCT_NR_FIELDS; i++) {
+			if (vmacct_fields[i].scope != pass[p])
+				continue;
+			if (v)
+				seq_printf(m, " %llu", v[i]);
+			else
+				seq_printf(m, " %s", vmacct_fields[i].name);
+		}
+	}
+}
+
+void vmacct_show_maps_header(struct seq_file *m)
+{
 	seq_puts(m, "# start-end perms offset");
-	for (i = 0; i < VMACCT_NR_VMA_FIELDS; i++)
-		seq_printf(m, " %s", vmacct_field_names[i]);
-	seq_puts(m, " mapped path\n");
+	vmacct_show_maps_fields(m, NULL);
+	seq_puts(m, " path\n");
 }
 
 void vmacct_show_maps_row(struct seq_file *m, const struct vmacct_vma_info *vi,
 			  const struct vmacct_stats *st)
 {
 	u64 v[VMACCT_NR_FIELDS];
-	int i;
 
 	vmacct_values(st, NULL, v);
 	/* The first columns read exactly as in /proc/pid/maps. */
@@ -129,9 +150,8 @@ void vmacct_show_maps_row(struct seq_file *m, const struct vmacct_vma_info *vi,
 		   vi->flags & VM_READ ? 'r' : '-', vi->flags & VM_WRITE ? 'w' : '-',
 		   vi->flags & VM_EXEC ? 'x' : '-', vi->flags & VM_MAYSHARE ? 's' : 'p',
 		   vi->offset);
-	for (i = 0; i < VMACCT_NR_VMA_FIELDS; i++)
-		seq_printf(m, " %llu", v[i]);
-	seq_printf(m, " %llu ", st->mapped >> 10);
+	vmacct_show_maps_fields(m, v);
+	seq_putc(m, ' ');
 	vmacct_seq_escape(m, vi->path);
 	seq_putc(m, '\n');
 }

@@ -7,10 +7,13 @@
  *   pidfs.c     the pid-resolving directory and its debugfs automount point
  *   files.c     the files: version, <pid>, maps/<pid>, all, stats
  *   walk.c      the page-table walk of one address space
+ *   shmem_swap.c shmem pages swapped out of the page cache (smaps' Swap)
  *   mmlock.c    how the walk holds and lets go of mmap_lock, and the stats file
  *   classify.c  how one mapped page is counted
  *   format.c    the text of the files
- *   compat.h    every kernel-version difference
+ *   compat-mm.h what differs between kernels in smaps' counting rules
+ *   compat-fs.h what differs between kernels in the VFS interfaces
+ *   probes/     the compile probes that choose between them (Kbuild)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -24,7 +24,8 @@
 
 #include "mmlock.h"
 
-static atomic64_t vmacct_walks, vmacct_holds, vmacct_yields_contended, vmacct_yields_budget;
+static atomic64_t vmacct_walks, vmacct_walks_interrupted;
+static atomic64_t vmacct_holds, vmacct_yields_contended, vmacct_yields_budget;
 static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
 
 static void vmacct_update_max(atomic64_t *max, s64 v)
@@ -98,10 +99,16 @@ void vmacct_mmlock_count_walk(void)
 	atomic64_inc(&vmacct_walks);
 }
 
+void vmacct_mmlock_count_interrupted(void)
+{
+	atomic64_inc(&vmacct_walks_interrupted);
+}
+
 /* The `stats` file: README.md ("The stats file") defines each line. */
 int vmacct_stats_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "walks: %lld\n", atomic64_read(&vmacct_walks));
+	seq_printf(m, "walks_interrupted: %lld\n", atomic64_read(&vmacct_walks_interrupted));
 	seq_printf(m, "lock_holds: %lld\n", atomic64_read(&vmacct_holds));
 	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
 	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));

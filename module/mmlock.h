@@ -48,6 +48,8 @@ int vmacct_mmlock_next_vma(struct vmacct_mmlock *l);
 
 /* One address space walked (a <pid> read, an `all` row, a maps/<pid> read). */
 void vmacct_mmlock_count_walk(void);
+/* A walk (of a whole process or of one maps/<pid> row) given up for a fatal signal. */
+void vmacct_mmlock_count_interrupted(void);
 
 int vmacct_stats_show(struct seq_file *m, void *unused);
 

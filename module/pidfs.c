@@ -25,11 +25,12 @@
 #include <linux/mount.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/workqueue.h>
 
-#include "compat.h"
+#include "compat-fs.h"
 #include "files.h"
 #include "pidfs.h"
 
@@ -58,6 +59,12 @@ static struct inode *vmacct_new_inode(struct super_block *sb, umode_t mode,
 		inode->i_op = iop;
 	inode->i_fop = fop;
 	inode->i_private = private;
+	/*
+	 * Nothing here can be changed, by root either: chmod, chown, utime, truncate and
+	 * setxattr fail with EPERM in the VFS (may_setattr(), inode_permission()), before any
+	 * file system code runs; the 0400/0500 modes stay what README says.
+	 */
+	inode->i_flags |= S_IMMUTABLE;
 	vmacct_inode_init_ts(inode);
 	if (S_ISDIR(mode))
 		set_nlink(inode, 2);
@@ -122,7 +129,19 @@ static struct dentry *vmacct_pid_lookup(struct inode *dir, struct dentry *dentry
 	return d_splice_alias(inode, dentry);
 }
 
-/* Readdir of the pids: the processes that exist now, in pid order (like /proc). */
+/*
+ * A task that a pid name stands for: a thread-group leader with an address space. Kernel threads
+ * have none, and neither has a zombie or a leader that exited while its other threads run on
+ * (exit_mm() cleared it): lookup refuses those (vmacct_name_to_pid()), so readdir does not list
+ * them and a cached dentry of one is invalid. task->mm is only compared with NULL, under RCU or a
+ * task reference: a read racing with exit_mm() is merely stale.
+ */
+static bool vmacct_task_has_mm(struct task_struct *task)
+{
+	return !(task->flags & PF_KTHREAD) && READ_ONCE(task->mm);
+}
+
+/* Readdir of the pids: the processes that exist now and lookup accepts, in pid order (as /proc). */
 static int vmacct_iterate_pids(struct dir_context *ctx)
 {
 	struct task_struct *task;
@@ -132,13 +151,13 @@ static int vmacct_iterate_pids(struct dir_context *ctx)
 	if (nr < 1)
 		nr = 1;
 	while ((task = vmacct_next_process(&nr))) {
-		bool kthread = task->flags & PF_KTHREAD;
+		bool listed = vmacct_task_has_mm(task);
 
 		put_task_struct(task);
-		if (!kthread) {
-			ctx->pos = nr + VMACCT_POS_PID;
+		if (listed) {
 			int len = snprintf(name, sizeof(name), "%d", nr);
 
+			ctx->pos = nr + VMACCT_POS_PID;
 			if (!dir_emit(ctx, name, len, nr, DT_REG))
 				return 0;
 		}
@@ -251,8 +270,7 @@ static bool vmacct_pid_alive(struct pid *pid)
 {
 	struct task_struct *task = pid_task(pid, PIDTYPE_TGID);
 
-	/* task->mm is only compared with NULL: a read racing with exit_mm() is merely stale. */
-	return task && !(task->flags & PF_KTHREAD) && READ_ONCE(task->mm);
+	return task && vmacct_task_has_mm(task);
 }
 
 /*
@@ -306,16 +324,20 @@ static const struct dentry_operations vmacct_dops = {
 
 /* --- the file system --- */
 
-static void vmacct_evict_inode(struct inode *inode)
+/*
+ * The struct pid of a pid inode is put only after an RCU grace period (->free_inode, as procfs
+ * does in proc_free_inode()): vmacct_d_revalidate() reads it in RCU-walk mode, without a
+ * reference, from a dentry that may be being killed meanwhile.
+ */
+static void vmacct_free_inode(struct inode *inode)
 {
-	truncate_inode_pages_final(&inode->i_data);
-	clear_inode(inode);
 	put_pid(vmacct_inode_pid(inode));
+	free_inode_nonrcu(inode);
 }
 
 static const struct super_operations vmacct_super_ops = {
 	.statfs = simple_statfs,
-	.evict_inode = vmacct_evict_inode,
+	.free_inode = vmacct_free_inode,
 };
 
 static int vmacct_fill_super(struct super_block *sb, struct fs_context *fc)
@@ -365,21 +387,33 @@ static void vmacct_expire(struct work_struct *work)
 		schedule_delayed_work(&vmacct_expire_work, VMACCT_EXPIRE_PERIOD);
 }
 
+/*
+ * debugfs calls this with no reference on the module (debugfs_automount()). A reference taken
+ * first keeps the module from being unloaded until the new mount holds its own (through the file
+ * system's owner); once rmmod has begun, try_module_get() fails and the access gets ENODEV
+ * without sleeping. The instructions around the reference are covered by vmacct_pidfs_exit().
+ */
 static struct vfsmount *vmacct_automount(struct dentry *mntpt, void *data)
 {
 	struct fs_context *fc;
 	struct vfsmount *mnt;
 
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
 	fc = fs_context_for_submount(&vmacct_fs_type, mntpt);
-	if (IS_ERR(fc))
-		return ERR_CAST(fc);
+	if (IS_ERR(fc)) {
+		mnt = ERR_CAST(fc);
+		goto out;
+	}
 	mnt = fc_mount(fc);
 	put_fs_context(fc);
 	if (IS_ERR(mnt))
-		return mnt;
+		goto out;
 	mnt = vmacct_automount_result(mnt);
 	mnt_set_expiry(mnt, &vmacct_expiry_list);
 	schedule_delayed_work(&vmacct_expire_work, VMACCT_EXPIRE_PERIOD);
+out:
+	module_put(THIS_MODULE);
 	return mnt;
 }
 
@@ -407,6 +441,20 @@ void vmacct_pidfs_exit(void)
 {
 	/* Nothing is mounted here any more: a mount would hold a reference on this module. */
 	debugfs_remove(vmacct_automount_dentry);
+	/*
+	 * No path walk can find the automount point now, but one that found it before may be on
+	 * its way into vmacct_automount() (follow_automount() -> debugfs_automount() -> here, with
+	 * no voluntary sleep from the dentry lookup to the call), inside it before its
+	 * try_module_get() or after its module_put(): none of those stretches sleeps, and a
+	 * reference held in between keeps rmmod from getting here at all. RCU Tasks' grace period
+	 * ends only once every task has voluntarily scheduled (a preempted one has not), as for
+	 * code patching trampolines: after it, no task runs this module's code or is about to.
+	 * Unlike waiting for the dentry's count, it never waits for a holder that keeps the
+	 * automount point open (an O_PATH descriptor, a bind mount of it).
+	 */
+	synchronize_rcu_tasks();
 	cancel_delayed_work_sync(&vmacct_expire_work);
 	unregister_filesystem(&vmacct_fs_type);
+	/* The last inodes' vmacct_free_inode() run after a grace period: wait for them. */
+	rcu_barrier();
 }

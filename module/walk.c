@@ -1,35 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page-table walk of one address space. It knows nothing about output formats: it fills a
- * struct vmacct_stats per VMA and leaves the counting rule to classify.c.
+ * The page-table walk of an address space. It knows nothing about output formats: it fills a
+ * struct vmacct_stats and leaves the counting rule to classify.c, and what differs between kernels
+ * to compat-mm.h.
  *
  * Locking, from the outside in:
  * - mm_users is held by the caller (mmget), so the page tables exist for the whole walk.
  * - mmap_lock is held for reading while page tables are descended: it keeps VMAs and the upper
- *   levels (pgd..pmd tables) from being freed. The walk lets go of it between two steps (PMD
- *   ranges or VMAs) whenever a writer waits or a hold used up its budget (mmlock.c states the
- *   bound), and resumes from the next address after finding the VMA again.
- * - A PTE table is read under its own lock (split ptlock), mapped under RCU (compat.h): the lock
- *   keeps every entry stable while the page it maps is classified.
+ *   levels (pgd..pmd tables) from being freed. The walk lets go of it between two steps whenever
+ *   a writer waits or a hold used up its budget (mmlock.c states the bound). Afterwards the VMA it
+ *   was in may have grown, shrunk, moved or gone: it continues at the address where it stopped,
+ *   in whichever VMA covers that address now (or the next one), as smaps_rollup does, so that no
+ *   address is walked twice and none that stayed mapped is skipped (vmacct_walk_span()).
+ * - A PTE table is read under its own lock (split ptlock), mapped under RCU: the lock keeps every
+ *   entry stable while the page it maps is classified (vmacct_pte_range()).
  * - A PMD leaf (THP) is read under the pmd lock, as pmd_trans_huge_lock() does.
  * - hugetlb PMD tables can be shared between processes and unshared by another process truncating
  *   the file; i_mmap_rwsem (taken for reading) excludes huge_pmd_unshare(), as the hugetlb VMA lock
- *   does for smaps.
+ *   does for smaps. hugetlb entries are only read, never followed to a page
+ *   (vmacct_hugetlb_range()).
  *
- * The walk checks for fatal signals and calls cond_resched() after each PMD range, so reading a
- * process with a huge address space is killable and never trips the soft-lockup detector. Empty
- * ranges are skipped at the highest level (pgd/p4d/pud/pmd none), so the cost follows the populated
- * page tables, not the virtual size.
+ * The walk checks for fatal signals and calls cond_resched() after each step, hugetlb included, so
+ * reading a process with a huge address space is killable and never trips the soft-lockup
+ * detector. Empty ranges are skipped at the highest level (pgd/p4d/pud/pmd none), so the cost
+ * follows the populated page tables, not the virtual size.
+ *
+ * Which entry smaps counts how, and what vmacct does with it (fs/proc/task_mmu.c of the running
+ * kernel; the selftest that builds the state in brackets, "-" where the matrix cannot build it):
+ *   pte none                          nothing (every test)
+ *   pte present, normal page          classify.c (vmacct_layout)
+ *   pte present, zero page / special  `zero` / nothing (vmacct_layout zero page)
+ *   pte special, driver-named page    resident, as vm_normal_page() (-: Xen gntdev)
+ *   PFN-map VMA (VM_PFNMAP)           nothing, smaps skips it (crosscheck: every [vvar])
+ *   pte PROT_NONE / NUMA hinting      present: counted (vmacct_states protnone)
+ *   pte swap                          `swap` (vmacct_layout pageout)
+ *   pte migration                     resident, by compat-mm.h's rule (vmacct_torture, racy)
+ *   pte device private / exclusive    resident, by compat-mm.h's rule (-: no device memory)
+ *   pte hwpoison                      resident, private or shared as migration (-)
+ *   pte marker (uffd-wp, guard)       nothing (vmacct_fuzz uffd-wp, guard)
+ *   pmd THP present                   resident + `thp` (vmacct_layout THP)
+ *   pmd THP PROT_NONE                 as the kernel's smaps (vmacct_states protnone)
+ *   pmd huge zero                     `zero` (vmacct_layout read-only THP)
+ *   pmd migration                     resident + `thp` (vmacct_torture, racy)
+ *   pmd devmap / special (DAX, PFN)   as compat-mm.h (-: no pmem device)
+ *   pud leaf outside hugetlb (DAX)    nothing, as smaps (-)
+ *   hugetlb present, PMD or PUD       `hugetlb` (vmacct_layout hugetlb, vmacct_states)
+ *   hugetlb migration / hwpoison      `hugetlb` (-)
+ *   hugetlb marker (uffd-wp)          nothing (vmacct_states 1 GiB and 2 MiB markers)
  */
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/pgtable.h>
 #include <linux/sched/signal.h>
 
 #include "classify.h"
-#include "compat.h"
+#include "compat-mm.h"
 #include "mmlock.h"
+#include "shmem_swap.h"
 #include "walk.h"
+
+/*
+ * pfn_valid() with a memo. Its answer is the same for every pfn of a memory subsection
+ * (PAGES_PER_SUBSECTION pfns, 2 MiB on x86-64), and for every pfn of an early section (memory
+ * present at boot, PAGES_PER_SECTION pfns, 128 MiB): a section is present or not, and only a
+ * hot-added one is valid subsection by subsection. The pages of a process mostly come from few
+ * sections, so the section lookup and RCU-sched section of pfn_valid() are paid once per run of
+ * pages, not per page (nor per THP). Only "valid" is remembered, and only while mmap_lock is held
+ * without a break (vmacct_walk_span() forgets it when it lets go): a (sub)section holding a page
+ * that a present entry maps cannot be hot-removed before that entry is gone, so the answer still
+ * holds for any later entry that maps a page of it.
+ */
+struct vmacct_pfn_memo {
+	unsigned long section;
+	unsigned long subsection;
+};
+
+static void vmacct_pfn_memo_init(struct vmacct_pfn_memo *m)
+{
+	/* No pfn is in (sub)section ULONG_MAX. */
+	m->section = ULONG_MAX;
+	m->subsection = ULONG_MAX;
+}
+
+static bool vmacct_pfn_valid(struct vmacct_pfn_memo *m, unsigned long pfn)
+{
+	if (pfn_to_section_nr(pfn) == m->section || pfn / PAGES_PER_SUBSECTION == m->subsection)
+		return true;
+	if (!pfn_valid(pfn))
+		return false;
+	/* Valid: its section is present, and an early one stays so (see above). */
+	if (early_section(__pfn_to_section(pfn)))
+		m->section = pfn_to_section_nr(pfn);
+	else
+		m->subsection = pfn / PAGES_PER_SUBSECTION;
+	return true;
+}
 
 struct vmacct_walk {
 	struct vmacct_mmlock *lock;
@@ -37,10 +104,97 @@ struct vmacct_walk {
 	struct vm_area_struct *vma;
 	struct vmacct_stats *st;
 	struct vmacct_acct acct;	/* the counting rule's state (classify.h) */
-	struct vmacct_pfn_memo pfns;	/* pfn_valid() of the last subsection seen (compat.h) */
-	unsigned long zero_pfn;		/* the shared zero page, looked up once per walk */
+	struct vmacct_pfn_memo pfns;	/* pfn_valid() of the last subsection seen */
+	/*
+	 * The shared zero page, looked up once per walk. vm_normal_page() is not exported on
+	 * 6.12/7.2; on x86-64 (ARCH_HAS_PTE_SPECIAL) it reduces to "a special pte maps nothing that
+	 * is counted" (the zero page, PFN and mixed maps), any other pte maps the page of its pfn
+	 * whatever the VMA's flags, so a vDSO data page inserted as a normal page counts, as in
+	 * smaps. x86 does not colour the zero page: one pfn tells it apart, for `zero`.
+	 */
+	unsigned long zero_pfn;
 	unsigned long resume;		/* where to continue after -EAGAIN */
+	/*
+	 * Shmem pages swapped out of the page cache are in smaps' Swap (shmem_swap.h). Like
+	 * smap_gather_stats(), a shmem VMA walked from its start whose swapped pages all belong to
+	 * it (shared or read-only, or none swapped) adds shmem_swap_usage() at once; any other one
+	 * counts the swapped pages behind its holes (empty ptes and empty upper levels) as the walk
+	 * meets them: @shmem_holes is then the file's mapping, else NULL. The file range whose swap
+	 * was added at once is remembered (@shmem_done, pages [@shmem_done_lo, @shmem_done_hi)),
+	 * so that a walk that goes on after a yield in a VMA of the same file that was split,
+	 * merged or moved meanwhile never adds those pages again.
+	 */
+	struct address_space *shmem_holes;
+	struct address_space *shmem_done;
+	pgoff_t shmem_done_lo, shmem_done_hi;
 };
+
+/* The swapped-out pages of @mapping's [@lo, @hi) that were not added at once before. */
+static unsigned long vmacct_shmem_swap_new(struct vmacct_walk *w, struct address_space *mapping,
+					   pgoff_t lo, pgoff_t hi, bool atomic)
+{
+	unsigned long swap = 0;
+
+	if (mapping != w->shmem_done || hi <= w->shmem_done_lo || lo >= w->shmem_done_hi)
+		return vmacct_shmem_partial_swap(mapping, lo, hi, atomic);
+	if (lo < w->shmem_done_lo)
+		swap += vmacct_shmem_partial_swap(mapping, lo, w->shmem_done_lo, atomic);
+	if (hi > w->shmem_done_hi)
+		swap += vmacct_shmem_partial_swap(mapping, w->shmem_done_hi, hi, atomic);
+	return swap;
+}
+
+/* The start of a walk of [@from, ...) in the shmem VMA w->vma (struct vmacct_walk). */
+static void vmacct_shmem_start(struct vmacct_walk *w, unsigned long from)
+{
+	struct vm_area_struct *vma = w->vma;
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	pgoff_t lo = vma->vm_pgoff, hi = lo + vma_pages(vma);
+	unsigned long swapped;
+
+	if (!vmacct_shmem_has_swap(vma))
+		return;
+	/* A private writable mapping: copy-on-write pages hide the file's swapped pages. */
+	if (from != vma->vm_start ||
+	    ((vma->vm_flags & VM_WRITE) && !(vma->vm_flags & VM_SHARED))) {
+		w->shmem_holes = mapping;
+		return;
+	}
+	if (mapping == w->shmem_done && lo < w->shmem_done_hi && hi > w->shmem_done_lo) {
+		swapped = vmacct_shmem_swap_new(w, mapping, lo, hi, false);
+		w->shmem_done_lo = min(lo, w->shmem_done_lo);
+		w->shmem_done_hi = max(hi, w->shmem_done_hi);
+	} else {
+		swapped = vmacct_shmem_swap_usage(vma);
+		w->shmem_done = mapping;
+		w->shmem_done_lo = lo;
+		w->shmem_done_hi = hi;
+	}
+	w->st->swap += swapped;
+}
+
+/*
+ * [@addr, @end) of w->vma has no page-table entry: smaps_pte_hole(). @atomic: under the PTE
+ * table's lock (a run of empty ptes), where smaps looks up each page on its own (and so counts a
+ * large swap entry once per page it covers): so does vmacct.
+ */
+static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long end,
+			bool atomic)
+{
+	struct address_space *mapping = w->shmem_holes;
+	pgoff_t lo, hi;
+
+	if (likely(!mapping))
+		return;
+	lo = linear_page_index(w->vma, addr);
+	hi = linear_page_index(w->vma, end);
+	if (!atomic) {
+		w->st->swap += vmacct_shmem_swap_new(w, mapping, lo, hi, false);
+		return;
+	}
+	for (; lo < hi; lo++)
+		w->st->swap += vmacct_shmem_swap_new(w, mapping, lo, lo + 1, true);
+}
 
 /* Between two PMD ranges: stop for a fatal signal, let go of mmap_lock when due, reschedule. */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
@@ -55,18 +209,20 @@ static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 	return 0;
 }
 
-/* A swap, migration or device entry. */
+/* A swap, migration, device, hwpoison or marker entry. */
 static void vmacct_pte_nonpresent(struct vmacct_walk *w, pte_t pte)
 {
+	enum vmacct_leaf_rule rule;
 	struct page *page;
 
 	if (vmacct_pte_is_swap(pte)) {
 		w->st->swap += PAGE_SIZE;
 		return;
 	}
-	page = vmacct_pte_nonpresent_page(pte);
+	page = vmacct_pte_leaf_page(pte, &rule);
 	if (page)
-		vmacct_account_folio(&w->acct, page_folio(page), page, 1, false);
+		vmacct_account_folio(&w->acct, page_folio(page), page, 1,
+				     rule == VMACCT_LEAF_MAPCOUNT);
 }
 
 /*
@@ -96,7 +252,8 @@ static unsigned int vmacct_folio_run(struct folio *folio, unsigned long pfn, pte
  * Count the entry at @ptep, and the entries after it that map the rest of the same large folio;
  * returns how many entries it counted (at most @max).
  */
-static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int max)
+static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned long addr,
+				unsigned int max)
 {
 	pte_t pte = ptep_get(ptep);
 	struct folio *folio;
@@ -104,14 +261,16 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int
 	unsigned long pfn;
 	unsigned int nr;
 
-	/*
-	 * Where vmacct must differ from smaps: for a shmem VMA, smaps also counts an empty pte
-	 * (or a whole hole, smaps_pte_hole()) whose page was swapped out of the shmem page cache,
-	 * via shmem_partial_swap_usage()/shmem_swap_usage(). Neither is exported to modules on
-	 * any kernel of the matrix, so such pages are missing from `swap` (README: "swap").
-	 */
-	if (pte_none(pte))
+	if (pte_none(pte)) {
+		if (unlikely(w->shmem_holes)) {
+			/* A run of empty ptes is one hole (smaps looks up each one). */
+			for (nr = 1; nr < max && pte_none(ptep_get(ptep + nr)); nr++)
+				;
+			vmacct_hole(w, addr, addr + ((unsigned long)nr << PAGE_SHIFT), true);
+			return nr;
+		}
 		return 1;
+	}
 	if (!pte_present(pte)) {
 		vmacct_pte_nonpresent(w, pte);
 		return 1;
@@ -121,8 +280,17 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int
 		w->st->zero += PAGE_SIZE;
 		return 1;
 	}
-	/* vm_normal_page(), as compat.h explains: a special pte maps nothing that is counted. */
-	if (pte_special(pte) || !vmacct_pfn_valid(&w->pfns, pfn))
+	/*
+	 * vm_normal_page(), as at zero_pfn: a special pte maps nothing that is counted, unless its
+	 * driver names a page for it.
+	 */
+	if (unlikely(pte_special(pte))) {
+		page = vmacct_special_pte_page(w->vma, addr);
+		if (page)
+			vmacct_account_folio(&w->acct, page_folio(page), page, 1, true);
+		return 1;
+	}
+	if (!vmacct_pfn_valid(&w->pfns, pfn))
 		return 1;
 	page = pfn_to_page(pfn);
 	folio = page_folio(page);
@@ -135,9 +303,20 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned int
 	return nr;
 }
 
+static bool vmacct_pmd_is_pte_table(pmd_t pmdval)
+{
+	return !pmd_none(pmdval) && pmd_present(pmdval) && !pmd_trans_huge(pmdval) &&
+	       !pmd_leaf(pmdval) && !pmd_bad(pmdval);
+}
+
 /*
  * Returns -ENOENT when the pmd does not, or no longer, point at a PTE table: the caller looks at it
- * again. The steps of pte_offset_map_lock(), which is not exported (compat.h).
+ * again. pte_offset_map_lock() is an out-of-line, unexported function since 6.5, so these are its
+ * steps, for x86-64 where PTE tables are never in highmem: under rcu_read_lock() (since 6.5 an
+ * empty PTE table may be freed by khugepaged or MADV_COLLAPSE while only mmap_lock is held for
+ * reading, but only after an RCU grace period), snapshot the pmd, refuse anything that is not a
+ * present PTE table, take the table's lock, check that the pmd still points at the same table,
+ * and only then read the entries.
  */
 static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 			    unsigned long end)
@@ -153,49 +332,79 @@ static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long add
 		rcu_read_unlock();
 		return -ENOENT;
 	}
-	ptl = vmacct_pte_lockptr(w->mm, &pmdval);
+	ptl = pte_lockptr(w->mm, &pmdval);
 	spin_lock(ptl);
 	if (unlikely(!pmd_same(pmdval, READ_ONCE(*pmd)))) {
 		spin_unlock(ptl);
 		rcu_read_unlock();
 		return -ENOENT;
 	}
-	pte = vmacct_pte_table(&pmdval, addr);
+	pte = pte_offset_kernel(&pmdval, addr);
 	for (i = 0; i < nr; )
-		i += vmacct_ptes(w, pte + i, nr - i);
+		i += vmacct_ptes(w, pte + i, addr + ((unsigned long)i << PAGE_SHIFT), nr - i);
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return 0;
 }
 
 /*
- * A PMD-level entry: a transparent huge page, the huge zero page, or a THP migration entry.
- * Returns its cost in page-table entries and page mapcounts read (a step's unit, mmlock.h).
+ * A PMD-level entry: a transparent huge page, the huge zero page, a THP migration entry, or a DAX
+ * or PFN map. Returns its cost in page-table entries and page mapcounts read (a step's unit,
+ * mmlock.h). As smaps_pmd_entry(): a present leaf's page is the one vm_normal_page_pmd() (6.12,
+ * 7.x) or follow_trans_huge_pmd(FOLL_DUMP) (6.1) returns, a non-present one's the migration
+ * entry's; every counted folio that is not zone-device memory is also in `thp`.
  */
 static unsigned long vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 {
+	struct vm_area_struct *vma = w->vma;
+	bool present = pmd_present(pmdval);
+	unsigned long nr = HPAGE_PMD_NR;
 	struct folio *folio;
 	struct page *page;
 
-	if (!pmd_present(pmdval)) {
-		page = vmacct_pmd_nonpresent_page(pmdval);
-		if (page)
-			vmacct_account_folio(&w->acct, page_folio(page), page, HPAGE_PMD_NR, false);
-		return 1;
+	if (present) {
+		/*
+		 * The huge zero folio is not exported (mm/huge_memory.c), but it is the only
+		 * folio a read fault maps at a PMD of an anonymous VMA that is not anonymous
+		 * memory, and 7.x marks its PMD special: it is recognised by where it is, never
+		 * by "no mapping" (a driver's PMD folio may have none; a driver's VMA is not
+		 * anonymous).
+		 */
+		if (vmacct_pmd_special(pmdval) && vma_is_anonymous(vma))
+			goto zero;
+		if (vmacct_pmd_not_in_smaps(vma, pmdval))
+			return 1;
+		/* A mixed map counts a PMD page only when it has a struct page. */
+		if (!vmacct_pfn_valid(&w->pfns, pmd_pfn(pmdval)))
+			return 1;
+		page = pmd_page(pmdval);
+		folio = page_folio(page);
+		if (vma_is_anonymous(vma) && !folio_test_anon(folio))
+			goto zero;
+		/*
+		 * A DAX file's holes are read through the huge zero folio (dax_pmd_load_hole()),
+		 * neither special nor devmap on 6.1/6.12; its own pages are device memory. The
+		 * matrix has no DAX device: read from the source, not tested.
+		 */
+		if (vma_is_dax(vma) && !folio_is_zone_device(folio))
+			goto zero;
+	} else {
+		page = vmacct_pmd_leaf_page(pmdval);
+		if (!page)
+			return 1;
+		folio = page_folio(page);
 	}
-	/* PFN and mixed maps have no struct page that is counted (vm_normal_page_pmd()). */
-	if (w->vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_IO))
-		return 1;
-	if (!vmacct_pfn_valid(&w->pfns, pmd_pfn(pmdval)))
-		return 1;
-	page = pmd_page(pmdval);
-	folio = page_folio(page);
-	if (vmacct_folio_is_huge_zero(folio)) {
-		w->st->zero += HPAGE_PMD_SIZE;
-		return 1;
-	}
-	w->st->thp += HPAGE_PMD_SIZE;
-	return 1 + vmacct_account_folio(&w->acct, folio, page, HPAGE_PMD_NR, true);
+	/* 6.1 counts a devmap PMD as its page's compound_nr() (compat-mm.h). */
+	if (folio_is_zone_device(folio))
+		nr = min_t(unsigned long, HPAGE_PMD_NR,
+			   page == folio_page(folio, 0) ? folio_nr_pages(folio) : 1);
+	/* smaps asks "anonymous" first: a device-private anonymous THP is in AnonHugePages. */
+	if (folio_test_anon(folio) || !folio_is_zone_device(folio))
+		w->st->thp += HPAGE_PMD_SIZE;
+	return 1 + vmacct_account_folio(&w->acct, folio, page, nr, present);
+zero:
+	w->st->zero += HPAGE_PMD_SIZE;
+	return 1;
 }
 
 static bool vmacct_pmd_is_leaf(pmd_t pmdval)
@@ -215,7 +424,7 @@ static bool vmacct_pmd_is_leaf(pmd_t pmdval)
 static unsigned int vmacct_pmd_leaves(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 				      unsigned long end, unsigned long *next)
 {
-	spinlock_t *ptl = vmacct_pmd_lock(w->mm, pmd);
+	spinlock_t *ptl = pmd_lock(w->mm, pmd);	/* pmd_trans_huge_lock()'s lock */
 	unsigned long cost = 0;
 	unsigned int n = 0;
 
@@ -250,8 +459,10 @@ again:
 		 * reservation around a few touched pages) must not yield mmap_lock per 2 MiB of
 		 * nothing. Empty upper levels are skipped the same way.
 		 */
-		if (pmd_none(pmdval))
+		if (pmd_none(pmdval)) {
+			vmacct_hole(w, addr, next, false);
 			continue;
+		}
 		if (vmacct_pmd_is_leaf(pmdval)) {
 			unsigned int n = vmacct_pmd_leaves(w, pmd, addr, end, &next);
 
@@ -283,8 +494,12 @@ static int vmacct_pud_range(struct vmacct_walk *w, p4d_t *p4d, unsigned long add
 		pud_t pudval = READ_ONCE(*pud);
 
 		next = pud_addr_end(addr, end);
+		if (pud_none(pudval)) {
+			vmacct_hole(w, addr, next, false);
+			continue;
+		}
 		/* A PUD leaf outside hugetlb is device DAX, which smaps does not count either. */
-		if (pud_none(pudval) || !pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
+		if (!pud_present(pudval) || pud_leaf(pudval) || pud_bad(pudval))
 			continue;
 		ret = vmacct_pmd_range(w, pud, addr, next);
 		if (ret)
@@ -305,7 +520,11 @@ static int vmacct_p4d_range(struct vmacct_walk *w, pgd_t *pgd, unsigned long add
 
 		next = p4d_addr_end(addr, end);
 		/* Read-only: a bad entry is skipped, never cleared as the core walker would. */
-		if (p4d_none(p4dval) || p4d_bad(p4dval))
+		if (p4d_none(p4dval)) {
+			vmacct_hole(w, addr, next, false);
+			continue;
+		}
+		if (p4d_bad(p4dval))
 			continue;
 		ret = vmacct_pud_range(w, p4d, addr, next);
 		if (ret)
@@ -324,7 +543,11 @@ static int vmacct_pgd_range(struct vmacct_walk *w, unsigned long addr, unsigned 
 		pgd_t pgdval = READ_ONCE(*pgd);
 
 		next = pgd_addr_end(addr, end);
-		if (pgd_none(pgdval) || pgd_bad(pgdval))
+		if (pgd_none(pgdval)) {
+			vmacct_hole(w, addr, next, false);
+			continue;
+		}
+		if (pgd_bad(pgdval))
 			continue;
 		ret = vmacct_p4d_range(w, pgd, addr, next);
 		if (ret)
@@ -334,100 +557,164 @@ static int vmacct_pgd_range(struct vmacct_walk *w, unsigned long addr, unsigned 
 }
 
 /*
+ * The entry that maps the @size hugetlb page at @addr (a PUD or a PMD, read as a pte as
+ * huge_pte_offset() returns it), or NULL when there is none yet: *@next is then the end of the
+ * empty range, so that an unpopulated multi-TiB reservation costs one read per empty upper entry.
+ * The walk never goes below the hstate's own level: what is there is an entry, not a table,
+ * whatever its bits say (a uffd-wp marker, a migration or hwpoison entry at the PUD). Only PMD
+ * and PUD sizes exist on x86-64 (Kbuild refuses other architectures).
+ */
+static pte_t *vmacct_huge_pte(struct mm_struct *mm, unsigned long addr, unsigned long end,
+			      unsigned long size, unsigned long *next)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud, pudval;
+	p4d_t *p4d;
+
+	if (pgd_none(READ_ONCE(*pgd))) {
+		*next = pgd_addr_end(addr, end);
+		return NULL;
+	}
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d))) {
+		*next = p4d_addr_end(addr, end);
+		return NULL;
+	}
+	pud = pud_offset(p4d, addr);
+	if (size == PUD_SIZE)
+		return (pte_t *)pud;
+	/* A PMD-size page's PUD is a present table or empty; anything else is not descended. */
+	pudval = READ_ONCE(*pud);
+	if (size != PMD_SIZE || !pud_present(pudval) || pud_leaf(pudval)) {
+		*next = pud_addr_end(addr, end);
+		return NULL;
+	}
+	return (pte_t *)pmd_offset(pud, addr);
+}
+
+/*
+ * Whether a hugetlb entry maps a page that smaps_hugetlb_range() counts: a present entry
+ * (PROT_NONE included: it is present on x86-64), or a non-present one that names a page
+ * (migration, hwpoison). Markers (uffd-wp, poison) and empty entries count nothing.
+ */
+static bool vmacct_huge_pte_counted(pte_t pte)
+{
+	if (pte_none(pte))
+		return false;
+	if (pte_present(pte))
+		return true;
+	/* No page-table lock is held: ask whether a page is named, never for the page. */
+	return !vmacct_pte_is_swap(pte) && vmacct_pte_leaf_has_pfn(pte);
+}
+
+/*
  * hugetlb: only the size of the huge pages mapped is reported (smaps reports them as
  * Shared_Hugetlb/Private_Hugetlb and leaves them out of Rss; so does vmacct's resident).
- * The entries are read, never dereferenced, so a value racing with a fault is merely stale.
+ * The entries are read, never followed to a page, so a value racing with a fault is merely stale,
+ * and no page-table lock is needed. PTRS_PER_PTE entries are one step, as one PTE table is: a
+ * multi-TiB hugetlb VMA lets go of mmap_lock (and i_mmap_rwsem, taken per hold) like any other.
  */
-static void vmacct_hugetlb_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
+static int vmacct_hugetlb_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
 {
+	unsigned long size = huge_page_size(hstate_vma(w->vma));
 	struct address_space *mapping = w->vma->vm_file->f_mapping;
+	unsigned int entries = 0;
 	unsigned long next;
+	int ret = 0;
 
+	/* A walk resumed inside a hugetlb VMA that replaced another starts at its next page. */
+	addr = ALIGN(addr, size);
 	i_mmap_lock_read(mapping);
 	for (; addr < end; addr = next) {
-		pgd_t *pgd = pgd_offset(w->mm, addr);
-		p4d_t *p4d;
-		pud_t *pud, pudval;
-		pmd_t pmdval;
+		pte_t *ptep;
 
-		next = pud_addr_end(addr, end);
-		if (pgd_none(READ_ONCE(*pgd)))
+		next = addr + size;
+		ptep = vmacct_huge_pte(w->mm, addr, end, size, &next);
+		if (ptep && vmacct_huge_pte_counted(ptep_get(ptep)))
+			w->st->hugetlb += size;
+		if (++entries < PTRS_PER_PTE || next >= end)
 			continue;
-		p4d = p4d_offset(pgd, addr);
-		if (p4d_none(READ_ONCE(*p4d)))
-			continue;
-		pud = pud_offset(p4d, addr);
-		pudval = READ_ONCE(*pud);
-		if (pud_none(pudval))
-			continue;
-		if (pud_leaf(pudval)) {
-			if (pud_present(pudval))
-				w->st->hugetlb += PUD_SIZE;
-			continue;
-		}
-		next = pmd_addr_end(addr, end);
-		pmdval = READ_ONCE(*pmd_offset(pud, addr));
-		if (pmd_leaf(pmdval) && pmd_present(pmdval))
-			w->st->hugetlb += PMD_SIZE;
+		entries = 0;
+		i_mmap_unlock_read(mapping);
+		ret = vmacct_checkpoint(w, next);
+		if (ret)
+			return ret;
+		i_mmap_lock_read(mapping);
 	}
 	i_mmap_unlock_read(mapping);
+	return 0;
 }
 
 static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
 {
-	if (is_vm_hugetlb_page(w->vma)) {
-		vmacct_hugetlb_range(w, addr, end);
+	/* smaps' walk_page_test() skips PFN maps whole (even their copy-on-write pages). */
+	if (w->vma->vm_flags & VM_PFNMAP)
 		return 0;
-	}
+	if (is_vm_hugetlb_page(w->vma))
+		return vmacct_hugetlb_range(w, addr, end);
 	return vmacct_pgd_range(w, addr, end);
 }
 
-/* The VMA w->vma from @addr to its end, across the times mmap_lock is let go. */
-static int vmacct_walk_ranges(struct vmacct_walk *w, unsigned long addr)
-{
-	unsigned long start = w->vma->vm_start, end = w->vma->vm_end;
-	struct vm_area_struct *vma;
-	int ret;
-
-	for (;;) {
-		ret = vmacct_range(w, addr, end);
-		if (ret != -EAGAIN)
-			break;
-		/*
-		 * Let a waiting writer in. Afterwards the VMA may be gone or changed; the walk
-		 * continues only over the same range, else this VMA's counts stop here.
-		 */
-		addr = w->resume;
-		if (vmacct_mmlock_yield(w->lock))
-			return -EINTR;
-		if (addr >= end)
-			return 0;
-		vma = find_vma(w->mm, addr);
-		if (!vma || vma->vm_start != start || vma->vm_end != end)
-			return -ESTALE;
-		w->vma = vma;
-	}
-	if (ret == -EINTR)
-		vmacct_mmlock_release(w->lock);
-	return ret;
-}
-
-int vmacct_walk_vma(struct vmacct_mmlock *lock, struct vm_area_struct *vma,
-		    struct vmacct_stats *st)
+int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned long limit,
+		     struct vmacct_stats *st)
 {
 	struct vmacct_walk w = {
 		.lock = lock,
 		.mm = lock->mm,
-		.vma = vma,
 		.st = st,
-		.zero_pfn = vmacct_zero_pfn(),
+		.zero_pfn = page_to_pfn(ZERO_PAGE(0)),
 	};
-	int ret;
+	unsigned long addr = start;
+	bool first = true;
+	int ret = 0;
 
 	vmacct_acct_init(&w.acct, st);
 	vmacct_pfn_memo_init(&w.pfns);
-	st->mapped += vma->vm_end - vma->vm_start;
-	ret = vmacct_walk_ranges(&w, vma->vm_start);
+	while (addr < limit) {
+		unsigned long from, to;
+
+		/* Between two VMAs: one step, as smaps_rollup lets go between VMAs. */
+		if (!first && vmacct_mmlock_next_vma(lock)) {
+			ret = -EINTR;
+			break;
+		}
+		first = false;
+		w.vma = find_vma(w.mm, addr);
+		if (!w.vma || w.vma->vm_start >= limit)
+			break;
+		from = max(addr, w.vma->vm_start);
+		to = min(w.vma->vm_end, limit);
+		w.shmem_holes = NULL;
+		if (vmacct_vma_is_shmem(w.vma))
+			vmacct_shmem_start(&w, from);
+		ret = vmacct_range(&w, from, to);
+		if (ret == -EAGAIN) {
+			/*
+			 * Let a waiting writer in. Whatever the VMA became meanwhile, the walk
+			 * goes on at w.resume in the VMA that covers it then: [from, resume)
+			 * was walked, and is never walked again.
+			 */
+			st->mapped += w.resume - from;
+			addr = w.resume;
+			if (vmacct_mmlock_yield(lock)) {
+				ret = -EINTR;
+				break;
+			}
+			vmacct_pfn_memo_init(&w.pfns);
+			first = true;	/* the yield was this step's */
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		st->mapped += to - from;
+		addr = to;
+	}
+	/* -EINTR: a fatal signal; the lock may already be let go (release is idempotent). */
+	if (ret) {
+		vmacct_mmlock_release(lock);
+		vmacct_mmlock_count_interrupted();
+	}
 	vmacct_acct_flush(&w.acct);
 	return ret;
 }
@@ -435,20 +722,14 @@ int vmacct_walk_vma(struct vmacct_mmlock *lock, struct vm_area_struct *vma,
 int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
 {
 	struct vmacct_mmlock lock = { .mm = mm };
-	struct vm_area_struct *vma;
-	unsigned long addr = 0;
+	int ret;
 
 	vmacct_mmlock_count_walk();
-	if (vmacct_mmlock_take(&lock))
+	if (vmacct_mmlock_take(&lock)) {
+		vmacct_mmlock_count_interrupted();
 		return -EINTR;
-	while ((vma = find_vma(mm, addr))) {
-		addr = vma->vm_end;
-		if (vmacct_walk_vma(&lock, vma, st) == -EINTR)
-			return -EINTR;	/* mmap_lock already released */
-		/* One VMA is one step: a process of many small VMAs is no exception. */
-		if (vmacct_mmlock_next_vma(&lock))
-			return -EINTR;
 	}
+	ret = vmacct_walk_span(&lock, 0, ULONG_MAX, st);
 	vmacct_mmlock_release(&lock);
-	return 0;
+	return ret;
 }

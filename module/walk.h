@@ -8,13 +8,14 @@
 #include "stats.h"
 
 /*
- * Add the counts of one VMA to @st. Called with @lock held, which it may let go of and take again
- * (mmlock.h). Returns 0 with the lock held; -ESTALE with the lock held when the VMA changed while
- * the lock was let go (its counts are partial; @vma may be freed); -EINTR on a fatal signal, with
- * the lock released.
+ * Add the counts of the addresses [@start, @limit) to @st, VMA by VMA; `mapped` adds the part of
+ * each VMA that was walked. Called with @lock held, which it may let go of and take again
+ * (mmlock.h): after that it goes on at the address where it stopped, in whatever VMA covers it
+ * then, so an address is walked at most once (walk.c). 0 with the lock held, or -EINTR on a fatal
+ * signal with the lock released.
  */
-int vmacct_walk_vma(struct vmacct_mmlock *lock, struct vm_area_struct *vma,
-		    struct vmacct_stats *st);
+int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned long limit,
+		     struct vmacct_stats *st);
 
 /* Add the counts of every VMA of @mm to @st. Takes mmap_lock itself. 0 or -EINTR. */
 int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st);

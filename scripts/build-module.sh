@@ -18,7 +18,7 @@ mkdir -p "$out" "$root/tmp"
 src=$(mktemp -d "$root/tmp/vmacct-src.XXXXXX")
 srcin=/tmp/${src##*/}
 trap 'rm -rf "$src"' EXIT
-cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/module" "$src/"
+cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/module" "$VMACCT_TOP/include" "$src/"
 if "$VMACCT_TOP/scripts/provision.sh" in-root "$k" \
 	make -C "$kbuild" M="$srcin" "$@" modules >"$out/build.log" 2>&1; then
 	cp "$src/module/vmacct.ko" "$out/vmacct.ko"

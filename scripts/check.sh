@@ -164,22 +164,24 @@ prepare_kernel() {
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
 	local t0=$SECONDS p f s status rel t1 payload log extra=()
-	local bounds_gib=16 many_vmas=100000 cycles=50 reader=() no_reader= debugfs_off=1
+	local bounds_gib=16 many_vmas=100000 cycles=50 states_mib=512 reader=() no_reader= debugfs_off=1
 	# The fuzzer gets the same time everywhere (about 30 s, VMACCT_FUZZ_SECONDS): on the debug
 	# kernel it makes some ten times fewer steps in it. VMACCT_FUZZ_SEED picks the first seed.
-	local fuzz_seconds=${VMACCT_FUZZ_SECONDS:-30} fuzz_seed=${VMACCT_FUZZ_SEED:-1}
+	local fuzz_seconds=${VMACCT_FUZZ_SECONDS:-30} fuzz_seed=${VMACCT_FUZZ_SEED:-1} fuzz_replay=1
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
 	payload="$B/$k/payload.sh"
 	# What the debug kernel does differently, in one place. The huge-process test maps 16 GiB of
 	# zero-page entries, the many-VMA test makes 100,000 VMAs, the life-cycle test loads and
-	# unloads 50 times under load; KASAN and lockdep make each some 10 times slower, so the debug
-	# kernel runs them smaller. Its time goes to what only it can find in the module (KASAN,
-	# lockdep reports): the reader is user space and its live test, like the debugfs=off boot,
-	# runs on the release kernels.
+	# unloads 50 times under load, the states test faults in and walks 512 MiB of 4 KiB pages
+	# over and over (a growing heap, a mapping trimmed from its head); KASAN and lockdep make each
+	# some 10 times slower, so the debug kernel runs them smaller. Its time goes to what only it
+	# can find in the module (KASAN, lockdep reports): the reader is user space and its live test,
+	# like the debugfs=off boot, runs on the release kernels, and so do the fuzzer's replays of
+	# recorded seeds (three minutes there; the debug kernel fuzzes new seeds for its 30 s).
 	if [ "$k" = debug ]; then
-		bounds_gib=4 many_vmas=20000 cycles=15 debugfs_off=0
+		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=128 debugfs_off=0 fuzz_replay=0
 		no_reader='the reader (user space) is tested on the release kernels'
 	else
 		reader=(${reader_files[@]+"${reader_files[@]}"})
@@ -189,8 +191,10 @@ boot_kernel() {
 		echo "BOUNDS_GIB=$bounds_gib"
 		echo "MANY_VMAS=$many_vmas"
 		echo "LIFECYCLE_CYCLES=$cycles"
+		echo "STATES_MIB=$states_mib"
 		echo "FUZZ_SECONDS=$fuzz_seconds"
 		echo "FUZZ_SEED=$fuzz_seed"
+		echo "FUZZ_REPLAY=$fuzz_replay"
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"

@@ -16,7 +16,7 @@ mkdir -p "$out"
 rm -rf "$root/usr/src/vmacct-$ver"
 mkdir -p "$root/usr/src/vmacct-$ver"
 cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/dkms.conf" "$VMACCT_TOP/module" \
-	"$root/usr/src/vmacct-$ver/"
+	"$VMACCT_TOP/include" "$root/usr/src/vmacct-$ver/"
 if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$k" sh -c \
 	"dkms remove vmacct/$ver --all >/dev/null 2>&1; dkms add vmacct/$ver && dkms build vmacct/$ver -k $rel" \
 	>"$out/dkms.log" 2>&1; then

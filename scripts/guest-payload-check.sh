@@ -72,8 +72,10 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	unload
 	t=$(now_s)
 	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
-		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
-		VMACCT_FUZZ_SEED=$FUZZ_SEED sh ./run_vmacct.sh) >/tmp/selftests.out 2>&1
+		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
+		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
+		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY sh ./run_vmacct.sh) \
+		>/tmp/selftests.out 2>&1
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	took selftests "$t"

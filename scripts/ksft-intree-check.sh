@@ -15,11 +15,13 @@ cp -r "$src/tools/testing/selftests" "$src/tools/include" "$src/tools/scripts" "
 mv "$t/tools/testing/include" "$t/tools/testing/scripts" "$t/tools/"
 cp -r "$src/scripts" "$src/include" "$src/Makefile" "$t/"
 cp -r "$VMACCT_TOP/selftests" "$t/tools/testing/selftests/vmacct"
+# The field list the module prints from goes next to the sources (the Makefile's LOCAL_HDRS).
+cp "$VMACCT_TOP/include/vmacct_fields.h" "$t/tools/testing/selftests/vmacct/"
 rm -rf "$t/tools/testing/selftests/vmacct/build"
 
 built() {
 	local p
-	for p in vmacct_layout vmacct_crosscheck vmacct_bounds vmacct_torture vmacct_fuzz; do
+	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_fuzz; do
 		[ -x "$t/tools/testing/selftests/vmacct/$p" ] || return 1
 	done
 }

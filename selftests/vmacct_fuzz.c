@@ -185,13 +185,6 @@ static const struct unchecked {
 	{ "path", SKIP, false, "vmacct names anonymous memory [anon] and escapes bytes; not a count" },
 	{ "[vsyscall]", SKIP, false, "smaps' gate area is no VMA of the mm (statm's size leaves it "
 	  "out too): vmacct has no row for it" },
-	/*
-	 * KNOWN DEVIATION: delete this line once the module counts shmem swap (README, "swap").
-	 * smaps adds to Swap the pages of a shmem mapping that were swapped out of the page
-	 * cache (shmem_swap_usage(), no swap entry in the page table); vmacct cannot see them.
-	 */
-	{ "swap", AT_MOST_SHMEM, true,
-	  "shmem pages swapped out of the page cache are in smaps' Swap only (module defect)" },
 };
 
 #define NR_UNCHECKED (sizeof(unchecked) / sizeof(unchecked[0]))

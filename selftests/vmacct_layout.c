@@ -690,6 +690,58 @@ TEST(madv_pageout_to_swap_and_back)
 	munmap(p, SIZE);
 }
 
+/*
+ * Shmem pages swapped out of the page cache have no swap entry in any page table; smaps counts
+ * them in Swap, for a shared mapping all of its part of the file, for a private writable one only
+ * behind its empty entries (its copy-on-write pages hide the file's). A memfd is filled through a
+ * shared mapping, its first half written (copied) through a private one, then the shared mapping
+ * is paged out: every file page is mapped by the shared mapping alone, so all go to swap.
+ */
+TEST(memfd_swapped_out_of_page_cache)
+{
+	struct vmacct_counts want = want_row(SIZE_KB), got;
+	int fd = memfd_create("vmacct-swap", 0), tries;
+	struct smaps_counts s;
+	char *shared, *priv;
+
+	if (!swap_active())
+		SKIP(if (fd >= 0) close(fd); return, "no swap device");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, SIZE));
+	shared = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	priv = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, shared);
+	ASSERT_NE(MAP_FAILED, priv);
+	madvise(shared, SIZE, MADV_NOHUGEPAGE);
+	madvise(priv, SIZE, MADV_NOHUGEPAGE);
+	touch(shared, SIZE, 5);
+	touch(priv, SIZE / 2, 6);
+	for (tries = 0; tries < 10; tries++) {
+		if (madvise(shared, SIZE, MADV_PAGEOUT))
+			SKIP(goto out, "MADV_PAGEOUT: %s", strerror(errno));
+		if (!smaps_vma_read(getpid(), (unsigned long)shared, &s) && s.swap == SIZE_KB &&
+		    s.rss == 0)
+			break;
+		usleep(100000);
+	}
+	if (tries == 10)
+		SKIP(goto out, "the kernel swapped out %llu of %lu kB of the memfd",
+		     (unsigned long long)s.swap, SIZE_KB);
+	want.v[VF_SWAP] = SIZE_KB;
+	EXPECT_EQ(0, check_row("memfd shared, swapped out", getpid(), shared, &want, &got));
+	want = want_row(SIZE_KB);
+	want.v[VF_ANON_PRIVATE] = SIZE_KB / 2;
+	want.v[VF_PSS] = SIZE_KB / 2;
+	want.v[VF_SWAP] = SIZE_KB / 2;
+	want_totals(&want);
+	EXPECT_EQ(0, check_row("memfd private, half copied, rest swapped", getpid(), priv, &want,
+			       &got));
+out:
+	munmap(shared, SIZE);
+	munmap(priv, SIZE);
+}
+
 static int write_sysfs(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY), ok;

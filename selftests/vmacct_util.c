@@ -17,10 +17,8 @@
 #include "vmacct_util.h"
 
 const char *const vmacct_field_names[VF_NR] = {
-	"mapped", "resident", "shared", "private", "pss",
-	"anon_shared", "anon_private", "file_shared", "file_private",
-	"shmem_shared", "shmem_private", "swap", "zero", "thp", "hugetlb",
-	"top_virt", "top_res", "top_shr",
+#define VMACCT_FIELD(id, name, scope) [VF_##id] = #name,
+#include "vmacct_fields.h"
 };
 
 char *read_file(const char *path, size_t *len)

@@ -13,12 +13,13 @@
 #define VMACCT_DIR "/sys/kernel/debug/vmacct"
 #define KB(bytes) ((uint64_t)(bytes) >> 10)
 
-/* The counts of a maps/<pid> row or a <pid> summary, in kB, named as in the debugfs files. */
+/*
+ * The counts of a maps/<pid> row or a <pid> summary, in kB, named as in the debugfs files: the
+ * module's own list (include/vmacct_fields.h, copied next to this file in a kernel tree).
+ */
 enum vmacct_field {
-	VF_MAPPED, VF_RESIDENT, VF_SHARED, VF_PRIVATE, VF_PSS,
-	VF_ANON_SHARED, VF_ANON_PRIVATE, VF_FILE_SHARED, VF_FILE_PRIVATE,
-	VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP, VF_HUGETLB,
-	VF_TOP_VIRT, VF_TOP_RES, VF_TOP_SHR,
+#define VMACCT_FIELD(id, name, scope) VF_##id,
+#include "vmacct_fields.h"
 	VF_NR
 };
 

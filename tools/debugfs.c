@@ -19,11 +19,19 @@
 #define DEBUGFS_DIR "/sys/kernel/debug"
 
 const char *const vm_field_names[VF_NR] = {
-	"mapped", "resident", "shared", "private", "pss",
-	"anon_shared", "anon_private", "file_shared", "file_private",
-	"shmem_shared", "shmem_private", "swap", "zero", "thp", "hugetlb",
-	"top_virt", "top_res", "top_shr",
+#define VMACCT_FIELD(id, name, scope) [VF_##id] = #name,
+#include "vmacct_fields.h"
 };
+
+static const unsigned char vm_field_scope[VF_NR] = {
+#define VMACCT_FIELD(id, name, scope) [VF_##id] = scope,
+#include "vmacct_fields.h"
+};
+
+bool vm_field_in_maps(int field)
+{
+	return field >= 0 && field < VF_NR && vm_field_scope[field] != VMACCT_PROC;
+}
 
 int vm_field_by_name(const char *name)
 {
@@ -228,6 +236,22 @@ struct vm_header {
 enum { VC_UNKNOWN = -1, VC_PID = -2, VC_COMM = -3, VC_RANGE = -4, VC_PERMS = -5,
 	VC_OFFSET = -6, VC_PATH = -7 };
 
+/* The columns a file must have: @fixed, then every field (of a maps row, when @maps). */
+static size_t vm_need(int *need, const int *fixed, size_t nfixed, bool maps)
+{
+	size_t n = 0;
+	int f;
+
+	while (n < nfixed) {
+		need[n] = fixed[n];
+		n++;
+	}
+	for (f = 0; f < VF_NR; f++)
+		if (!maps || vm_field_in_maps(f))
+			need[n++] = f;
+	return n;
+}
+
 static int vm_parse_header(char *line, struct vm_header *h, const int *need, size_t nneed)
 {
 	char *tok[VM_MAX_COLS];
@@ -311,10 +335,9 @@ static void *vm_grow(void *v, size_t *cap, size_t n, size_t size)
 
 int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 {
-	static const int need[] = { VC_PID, VC_COMM, VF_MAPPED, VF_RESIDENT, VF_SHARED, VF_PRIVATE,
-		VF_PSS, VF_ANON_SHARED, VF_ANON_PRIVATE, VF_FILE_SHARED, VF_FILE_PRIVATE,
-		VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP, VF_HUGETLB,
-		VF_TOP_VIRT, VF_TOP_RES, VF_TOP_SHR };
+	static const int fixed[] = { VC_PID, VC_COMM };
+	int need[2 + VF_NR];
+	size_t nneed = vm_need(need, fixed, 2, false);
 	char path[4096], *buf, *line, *next, *tok[VM_MAX_COLS];
 	struct vm_proc *half = NULL;	/* the row being parsed */
 	struct vm_header h;
@@ -333,7 +356,7 @@ int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 		return VM_EXIT_ERROR;
 	}
 	next = strchr(buf, '\n');
-	if (!next || (*next = '\0', vm_parse_header(buf, &h, need, sizeof(need) / sizeof(*need)))) {
+	if (!next || (*next = '\0', vm_parse_header(buf, &h, need, nneed))) {
 		free(buf);
 		return vm_incompatible(path, "header line missing or lacking a required column");
 	}
@@ -448,10 +471,9 @@ bad:
 
 int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out)
 {
-	static const int need[] = { VC_RANGE, VC_PERMS, VC_OFFSET, VC_PATH, VF_MAPPED, VF_RESIDENT,
-		VF_SHARED, VF_PRIVATE, VF_PSS, VF_ANON_SHARED, VF_ANON_PRIVATE, VF_FILE_SHARED,
-		VF_FILE_PRIVATE, VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP,
-		VF_HUGETLB };
+	static const int fixed[] = { VC_RANGE, VC_PERMS, VC_OFFSET, VC_PATH };
+	int need[4 + VF_NR];
+	size_t nneed = vm_need(need, fixed, 4, true);
 	char path[4096], *buf, *line, *next, *tok[VM_MAX_COLS];
 	struct vm_header h;
 	size_t len, i, lineno = 1;
@@ -463,7 +485,7 @@ int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out)
 	if (err)
 		return vm_pid_error(path, pid, err);
 	next = strchr(buf, '\n');
-	if (!next || (*next = '\0', vm_parse_header(buf, &h, need, sizeof(need) / sizeof(*need)))) {
+	if (!next || (*next = '\0', vm_parse_header(buf, &h, need, nneed))) {
 		free(buf);
 		return vm_incompatible(path, "header line missing or lacking a required column");
 	}
@@ -504,7 +526,7 @@ int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out)
 					goto bad;
 				break;
 			default:
-				if (h.col[i] >= 0 && h.col[i] < VF_NR_MAP &&
+				if (vm_field_in_maps(h.col[i]) &&
 				    vm_parse_u64(tok[i], &m->f[h.col[i]]))
 					goto bad;
 			}

@@ -45,7 +45,7 @@ static void vm_json_proc_fields(json_writer_t *w, const struct vm_proc *p)
 	}
 	for (k = 0; k < VF_NR; k++)
 		jsonw_uint_field(w, vm_field_names[k], p->f[k]);
-	jsonw_int_field(w, "shr_error", (int64_t)p->f[VF_TOP_SHR] - (int64_t)p->f[VF_SHARED]);
+	jsonw_int_field(w, "shr_error", vm_shr_error(p->f));
 }
 
 static void vm_json_head(json_writer_t *w, const struct vm_opts *o)
@@ -134,8 +134,9 @@ void vm_json_detail(FILE *f, const struct vm_proc *p, const struct vm_maps *cons
 				jsonw_string_field(w, "offset", hex);
 				jsonw_bytes_field(w, "path", m->path.s, m->path.len);
 				vm_json_escaped_field(w, "path_escaped", &m->path);
-				for (k = 0; k < VF_NR_MAP; k++)
-					jsonw_uint_field(w, vm_field_names[k], m->f[k]);
+				for (k = 0; k < VF_NR; k++)
+					if (vm_field_in_maps(k))
+						jsonw_uint_field(w, vm_field_names[k], m->f[k]);
 				jsonw_int_field(w, "shr_error", vm_map_error(m));
 				jsonw_end_object(w);
 			}

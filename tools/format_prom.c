@@ -9,25 +9,26 @@
 
 #include "vmacct.h"
 
+/* A field without a line here is described by the README section named in vm_prom(). */
 static const char *const vm_prom_help[VF_NR] = {
-	"Size of all mappings (exact VIRT).",
-	"Resident memory mapped by the process, from its page tables (exact RES, smaps Rss).",
-	"Resident memory that at least one other process also maps.",
-	"Resident memory that no other process maps.",
-	"Proportional set size: each resident page divided among the processes mapping it.",
-	"Shared anonymous memory (copy-on-write after fork, KSM).",
-	"Anonymous memory no other process maps.",
-	"File-backed memory another process also maps.",
-	"File-backed memory no other process maps.",
-	"Shmem, tmpfs and memfd memory another process also maps.",
-	"Shmem, tmpfs and memfd memory no other process maps.",
-	"Memory swapped out.",
-	"Mappings of the shared zero page (not resident).",
-	"Resident memory in transparent huge pages.",
-	"hugetlbfs memory (not counted as resident).",
-	"VIRT as top shows it (statm size).",
-	"RES as top shows it (statm resident, the kernel's RSS counters).",
-	"SHR as top shows it (statm shared: RssFile + RssShmem counters).",
+	[VF_MAPPED] = "Size of all mappings (exact VIRT).",
+	[VF_RESIDENT] = "Resident memory mapped by the process, from its page tables (exact RES, smaps Rss).",
+	[VF_SHARED] = "Resident memory that at least one other process also maps.",
+	[VF_PRIVATE] = "Resident memory that no other process maps.",
+	[VF_PSS] = "Proportional set size: each resident page divided among the processes mapping it.",
+	[VF_ANON_SHARED] = "Shared anonymous memory (copy-on-write after fork, KSM).",
+	[VF_ANON_PRIVATE] = "Anonymous memory no other process maps.",
+	[VF_FILE_SHARED] = "File-backed memory another process also maps.",
+	[VF_FILE_PRIVATE] = "File-backed memory no other process maps.",
+	[VF_SHMEM_SHARED] = "Shmem, tmpfs and memfd memory another process also maps.",
+	[VF_SHMEM_PRIVATE] = "Shmem, tmpfs and memfd memory no other process maps.",
+	[VF_SWAP] = "Memory swapped out.",
+	[VF_ZERO] = "Mappings of the shared zero page (not resident).",
+	[VF_THP] = "Resident memory in transparent huge pages.",
+	[VF_HUGETLB] = "hugetlbfs memory (not counted as resident).",
+	[VF_TOP_VIRT] = "VIRT as top shows it (statm size).",
+	[VF_TOP_RES] = "RES as top shows it (statm resident, the kernel's RSS counters).",
+	[VF_TOP_SHR] = "SHR as top shows it (statm shared: RssFile + RssShmem counters).",
 };
 
 static void vm_prom_labels(FILE *f, const struct vm_proc *p)
@@ -43,7 +44,11 @@ void vm_prom(FILE *f, const struct vm_procs *p)
 	int k;
 
 	for (k = 0; k < VF_NR; k++) {
-		fprintf(f, "# HELP vmacct_%s_bytes %s\n", vm_field_names[k], vm_prom_help[k]);
+		if (vm_prom_help[k])
+			fprintf(f, "# HELP vmacct_%s_bytes %s\n", vm_field_names[k], vm_prom_help[k]);
+		else
+			fprintf(f, "# HELP vmacct_%s_bytes vmacct's %s (README.md, \"The numbers\").\n",
+				vm_field_names[k], vm_field_names[k]);
 		fprintf(f, "# TYPE vmacct_%s_bytes gauge\n", vm_field_names[k]);
 		for (i = 0; i < p->n; i++) {
 			fprintf(f, "vmacct_%s_bytes", vm_field_names[k]);
@@ -58,6 +63,6 @@ void vm_prom(FILE *f, const struct vm_procs *p)
 		fputs("vmacct_shr_error_bytes", f);
 		vm_prom_labels(f, &p->v[i]);
 		fprintf(f, " %" PRId64 "\n",
-			((int64_t)p->v[i].f[VF_TOP_SHR] - (int64_t)p->v[i].f[VF_SHARED]) * 1024);
+			vm_shr_error(p->v[i].f) * 1024);
 	}
 }

@@ -83,7 +83,7 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o)
 			w, hs(b[2], q->f[VF_TOP_SHR], o), w, hs(b[3], q->f[VF_SHARED], o),
 			w, hs(b[4], q->f[VF_PRIVATE], o), w, hs(b[5], q->f[VF_PSS], o),
 			w, hs(b[6], q->f[VF_SWAP], o),
-			w + 1, hsign(b[7], (int64_t)q->f[VF_TOP_SHR] - (int64_t)q->f[VF_SHARED], o));
+			w + 1, hsign(b[7], vm_shr_error(q->f), o));
 		vm_put_table_text(f, &q->comm, 0);
 		fputc('\n', f);
 	}
@@ -92,7 +92,7 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o)
 		w, hs(b[2], sum[VF_TOP_SHR], o), w, hs(b[3], sum[VF_SHARED], o),
 		w, hs(b[4], sum[VF_PRIVATE], o), w, hs(b[5], sum[VF_PSS], o),
 		w, hs(b[6], sum[VF_SWAP], o),
-		w + 1, hsign(b[7], (int64_t)sum[VF_TOP_SHR] - (int64_t)sum[VF_SHARED], o),
+		w + 1, hsign(b[7], vm_shr_error(sum), o),
 		o->limit >= 0 && shown < p->n ? "(all processes, not only those shown)" : "");
 	fprintf(f, "\n%zu processes. Sum of PSS (%s) is the memory they really use: each page counted "
 		"once, split among the processes mapping it.\n", p->n, hs(b[0], sum[VF_PSS], o));
@@ -235,6 +235,8 @@ void vm_table_detail(FILE *f, const struct vm_proc *p, const struct vm_maps *m,
 {
 	char b[32], ub[32];
 	size_t i;
+	bool listed[VF_NR] = { 0 };
+	int k;
 
 	fprintf(f, "PID %d  USER %s  COMMAND ", p->pid, vm_user_name(p->uid, ub, sizeof(ub)));
 	vm_put_table_text(f, &p->comm, 0);
@@ -242,9 +244,18 @@ void vm_table_detail(FILE *f, const struct vm_proc *p, const struct vm_maps *m,
 	for (i = 0; i < sizeof(vm_detail_rows) / sizeof(*vm_detail_rows); i++) {
 		uint64_t v = p->f[vm_detail_rows[i].field];
 
+		listed[vm_detail_rows[i].field] = true;
 		vm_human(b, sizeof(b), v, false, false);
 		fprintf(f, "%-14s %8s %12" PRIu64 "  %s\n", vm_detail_rows[i].label, b, v,
 			vm_detail_rows[i].meaning);
+	}
+	/* Fields appended to include/vmacct_fields.h since vm_detail_rows was written. */
+	for (k = 0; k < VF_NR; k++) {
+		if (listed[k])
+			continue;
+		vm_human(b, sizeof(b), p->f[k], false, false);
+		fprintf(f, "%-14s %8s %12" PRIu64 "  see README.md, \"The numbers\"\n",
+			vm_field_names[k], b, p->f[k]);
 	}
 	vm_table_verdict(f, p);
 	if (m)

@@ -16,11 +16,16 @@
  * where drift is whatever the counters disagree with the page tables by (batched counter updates,
  * a process changing between the two reads).
  */
+int64_t vm_shr_error(const uint64_t *f)
+{
+	return (int64_t)f[VF_TOP_SHR] - (int64_t)f[VF_SHARED];
+}
+
 void vm_verdict(const uint64_t *f, struct vm_verdict *v)
 {
 	v->top_shr = f[VF_TOP_SHR];
 	v->shared = f[VF_SHARED];
-	v->error = v->top_shr - v->shared;
+	v->error = vm_shr_error(f);
 	v->file_private = f[VF_FILE_PRIVATE];
 	v->shmem_private = f[VF_SHMEM_PRIVATE];
 	v->anon_shared = f[VF_ANON_SHARED];
@@ -81,8 +86,8 @@ static int vm_cmp_proc(const void *pa, const void *pb)
 		c = (a->uid > b->uid) - (a->uid < b->uid);
 		break;
 	case VS_SHR_ERROR:
-		x = (int64_t)a->f[VF_TOP_SHR] - (int64_t)a->f[VF_SHARED];
-		y = (int64_t)b->f[VF_TOP_SHR] - (int64_t)b->f[VF_SHARED];
+		x = vm_shr_error(a->f);
+		y = vm_shr_error(b->f);
 		c = (x < y) - (x > y);
 		break;
 	default:

@@ -25,20 +25,19 @@ enum {
 };
 
 /*
- * The per-process fields, named and ordered as in the module's <pid> file. The maps rows carry
- * the same fields except the top_* counters (which exist per process only).
+ * The fields, named and ordered as in the module's <pid> file: include/vmacct_fields.h, the list
+ * the module prints from. A maps row holds the fields whose scope is not VMACCT_PROC.
  */
 enum vm_field {
-	VF_MAPPED, VF_RESIDENT, VF_SHARED, VF_PRIVATE, VF_PSS,
-	VF_ANON_SHARED, VF_ANON_PRIVATE, VF_FILE_SHARED, VF_FILE_PRIVATE,
-	VF_SHMEM_SHARED, VF_SHMEM_PRIVATE, VF_SWAP, VF_ZERO, VF_THP, VF_HUGETLB,
-	VF_TOP_VIRT, VF_TOP_RES, VF_TOP_SHR,
+#define VMACCT_FIELD(id, name, scope) VF_##id,
+#include "vmacct_fields.h"
 	VF_NR,
-	VF_NR_MAP = VF_TOP_VIRT,	/* fields present in a maps row */
 };
 
 extern const char *const vm_field_names[VF_NR];
 int vm_field_by_name(const char *name);
+/* Whether maps/<pid> rows carry the field (a VMACCT_ROW or VMACCT_ROW_LAST one). */
+bool vm_field_in_maps(int field);
 
 /* A byte string that may hold any byte (comm and paths are arbitrary bytes). */
 struct vm_bytes {
@@ -57,7 +56,7 @@ struct vm_map {
 	uint64_t start, end, offset;
 	char perms[5];
 	struct vm_bytes path;
-	uint64_t f[VF_NR_MAP];	/* kB */
+	uint64_t f[VF_NR];	/* kB; only those vm_field_in_maps() */
 };
 
 struct vm_procs {
@@ -100,6 +99,7 @@ void vm_put_octal_escaped(FILE *f, const struct vm_bytes *b);
 struct vm_verdict {
 	int64_t top_shr, shared, error, file_private, shmem_private, anon_shared, drift;
 };
+int64_t vm_shr_error(const uint64_t *f);
 void vm_verdict(const uint64_t *f, struct vm_verdict *v);
 int64_t vm_map_error(const struct vm_map *m);
 

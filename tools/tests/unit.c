@@ -124,6 +124,28 @@ int main(void)
 		m.f[VF_ANON_SHARED] = 10;
 		ok(vm_map_error(&m) == -3, "per-mapping SHR error");
 	}
+	{
+		/*
+		 * include/vmacct_fields.h: fields are appended, so no VMACCT_ROW field may follow a
+		 * VMACCT_PROC one (maps rows would print it before the VMACCT_ROW_LAST columns).
+		 */
+		static const int scope[] = {
+#define VMACCT_FIELD(id, name, scope) scope,
+#include "vmacct_fields.h"
+		};
+		bool proc_seen = false, order_ok = true;
+		size_t i;
+
+		for (i = 0; i < sizeof(scope) / sizeof(*scope); i++) {
+			order_ok &= !(proc_seen && scope[i] == VMACCT_ROW);
+			proc_seen |= scope[i] == VMACCT_PROC;
+		}
+		ok(order_ok && sizeof(scope) / sizeof(*scope) == VF_NR,
+		   "field list: every VMACCT_ROW field precedes the VMACCT_PROC ones");
+		ok(vm_field_in_maps(VF_MAPPED) && vm_field_in_maps(VF_HUGETLB) &&
+		   !vm_field_in_maps(VF_TOP_VIRT) && !vm_field_in_maps(VF_TOP_SHR) &&
+		   !vm_field_in_maps(-1) && !vm_field_in_maps(VF_NR), "maps rows: which fields");
+	}
 	printf("# %d failed\n", failed);
 	return failed ? 1 : 0;
 }
