@@ -164,7 +164,7 @@ prepare_kernel() {
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
 	local t0=$SECONDS p f s status rel t1 payload log extra=()
-	local bounds_gib=16 many_vmas=100000 cycles=50 states_mib=512 reader=() no_reader= debugfs_off=1
+	local bounds_gib=16 many_vmas=100000 cycles=50 states_mib=512 reader=() no_reader='' debugfs_off=1
 	# The fuzzer gets the same time everywhere (about 30 s, VMACCT_FUZZ_SECONDS): on the debug
 	# kernel it makes some ten times fewer steps in it. VMACCT_FUZZ_SEED picks the first seed.
 	local fuzz_seconds=${VMACCT_FUZZ_SECONDS:-30} fuzz_seed=${VMACCT_FUZZ_SEED:-1} fuzz_replay=1

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh disable=SC3043 # busybox sh, which has local
 # The guest side of `make check` (busybox sh, run by the guest's init in /vmacct after insmod).
 # Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print),
 # then the reader against the live module (guest-payload-reader.sh, when check.sh put it in).

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # The guest side of `make fuzz` (busybox sh, run by the guest's init in /vmacct after insmod): the
 # selftests' runner with vmacct_fuzz alone, which sets up the RAM disk, the zram swap and the hugetlb
 # pages as in `make check`. FUZZ_SECONDS, FUZZ_SEED and FUZZ_ARGS are set by the lines fuzz.sh puts

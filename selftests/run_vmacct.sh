@@ -59,27 +59,30 @@ vmacct_lifecycle() {
 		return 4
 	fi
 	echo "1..3"
-	busy=0 n=0
+	busy=0 n=0 readers=
 	for r in 1 2 3; do
 		(while :; do cat $D/all $D/maps/1 $D/1 >/dev/null 2>&1; done) &
-		eval "reader$r=\$!"
+		readers="$readers $!"
 	done
 	while [ $n -lt 20 ]; do
 		rmmod vmacct 2>/dev/null && { busy=1; insmod "$ko"; }
 		n=$((n + 1))
 		sleep 0.1
 	done
-	kill $reader1 $reader2 $reader3
-	wait $reader1 $reader2 $reader3 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	kill $readers
+	# shellcheck disable=SC2086
+	wait $readers 2>/dev/null
 	# Unloading while readers are active is allowed to succeed between two reads; what
 	# counts is that nothing crashed and the module still answers.
 	if [ -r $D/version ]; then echo "ok 1 rmmod under 3 busy readers: refused or clean (unloaded $busy)"
 	else echo "not ok 1 rmmod under busy readers left no working module"; fi
 	# Under load: processes forking, faulting and exiting all the time (readers of vmacct's own
 	# files would keep it busy, and rmmod rightly refused).
+	loads=
 	for r in 1 2; do
-		(while :; do x=$(seq 1 3000 | sort -r | head -1); done) >/dev/null 2>&1 &
-		eval "load$r=\$!"
+		(while :; do seq 1 3000 | sort -r | head -1; done) >/dev/null 2>&1 &
+		loads="$loads $!"
 	done
 	# VMACCT_LIFECYCLE_CYCLES (default 50): a KASAN kernel under TCG takes 2-3 s per cycle.
 	cycles=${VMACCT_LIFECYCLE_CYCLES:-50}
@@ -95,17 +98,20 @@ vmacct_lifecycle() {
 		insmod "$ko" && cat $D/1 >/dev/null || fails=$((fails + 1))
 		n=$((n + 1))
 	done
-	kill $load1 $load2
-	wait $load1 $load2 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	kill $loads
+	# shellcheck disable=SC2086
+	wait $loads 2>/dev/null
 	if [ $fails = 0 ]; then echo "ok 2 $cycles rmmod/insmod cycles under load, each read back"
 	else echo "not ok 2 $fails of $cycles rmmod/insmod cycles failed"; fi
 	# First accesses through the automount point, each after the mount expired, against rmmod:
 	# debugfs calls vmacct's automount callback without a module reference, so an unload must
 	# wait for every access already under way (a KASAN report or an oops in the log fails the
 	# run). Readers sleep past the expiry between reads; rmmod is tried every 50 ms.
+	firsts=
 	for r in 1 2 3; do
 		(while :; do cat $D/version >/dev/null 2>&1; sleep 0.$((r + 2)); done) &
-		eval "first$r=\$!"
+		firsts="$firsts $!"
 	done
 	n=0 unloaded=0 fails3=0
 	while [ $n -lt $((cycles / 4 + 1)) ]; do
@@ -117,8 +123,10 @@ vmacct_lifecycle() {
 		grep -q '^vmacct ' /proc/modules || insmod "$ko" || fails3=$((fails3 + 1))
 		n=$((n + 1))
 	done
-	kill $first1 $first2 $first3
-	wait $first1 $first2 $first3 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	kill $firsts
+	# shellcheck disable=SC2086
+	wait $firsts 2>/dev/null
 	if [ $fails3 = 0 ] && [ $unloaded -gt 0 ] && [ "$(cat $D/version 2>/dev/null)" != "" ]; then
 		echo "ok 3 rmmod against first accesses through the automount: $unloaded of $n unloads, each reloaded"
 	else
