@@ -103,22 +103,6 @@ static void read_all(const char *p, size_t size)
 		(void)*(volatile const char *)(p + i);
 }
 
-/* A 2 MiB-aligned region of 2 MiB, inside a larger reservation. */
-static char *map_aligned_hpage(void)
-{
-	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *a;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	a = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	if (a > p)
-		munmap(p, a - p);
-	munmap(a + HPAGE, p + 2 * HPAGE - (a + HPAGE));
-	madvise(a, HPAGE, MADV_HUGEPAGE);
-	return a;
-}
-
 /* Check @p's row in this process and in child @c, print the report line, release the child. */
 static int check_parent_child(const char *scenario, struct child *c, void *p,
 			      const struct vmacct_counts *want)

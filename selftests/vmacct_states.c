@@ -793,22 +793,6 @@ TEST(vma_head_trim_never_undercounts)
 
 /* --- 4. PROT_NONE pages, as smaps counts them --- */
 
-/* A 2 MiB-aligned region of 2 MiB, inside a larger reservation (as in vmacct_layout). */
-static char *map_aligned_hpage(void)
-{
-	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *a;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	a = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	if (a > p)
-		munmap(p, a - p);
-	munmap(a + HPAGE, p + 2 * HPAGE - (a + HPAGE));
-	madvise(a, HPAGE, MADV_HUGEPAGE);
-	return a;
-}
-
 struct protnone_case {
 	bool thp;		/* a THP, or 16 pages of 4 KiB */
 	unsigned long addr;	/* out */

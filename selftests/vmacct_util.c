@@ -680,3 +680,19 @@ int smaps_rollup_read_keys(pid_t pid, struct smaps_vma *r)
 	free(one);
 	return n == 1 ? 0 : -EPROTO;
 }
+
+char *map_aligned_hpage(void)
+{
+	const unsigned long hpage = 2UL << 20;
+	char *p = mmap(NULL, 2 * hpage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((unsigned long)p + hpage - 1) & ~(hpage - 1));
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + hpage, p + 2 * hpage - (a + hpage));
+	madvise(a, hpage, MADV_HUGEPAGE);
+	return a;
+}

@@ -70,6 +70,12 @@ int smaps_vma_read(pid_t pid, unsigned long start, struct smaps_counts *s);
 /* statm size, resident, shared, converted to kB. */
 int statm_read(pid_t pid, uint64_t *virt, uint64_t *res, uint64_t *shr);
 
+/*
+ * A 2 MiB-aligned private anonymous region of 2 MiB (cut out of a larger reservation), advised
+ * MADV_HUGEPAGE, for a THP; NULL on failure.
+ */
+char *map_aligned_hpage(void);
+
 /* Read a whole file into a malloc()ed NUL-terminated buffer; NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len);
 
