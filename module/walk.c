@@ -120,9 +120,10 @@ struct vmacct_walk {
 	 * it (shared or read-only, or none swapped) adds shmem_swap_usage() at once; any other one
 	 * counts the swapped pages behind its holes (empty ptes and empty upper levels) as the walk
 	 * meets them: @shmem_holes is then the file's mapping, else NULL. The file range whose swap
-	 * was added at once is remembered (@shmem_done, pages [@shmem_done_lo, @shmem_done_hi)),
-	 * so that a walk that goes on after a yield in a VMA of the same file that was split,
-	 * merged or moved meanwhile never adds those pages again.
+	 * was added at once by the VMA being walked is remembered (@shmem_done, pages
+	 * [@shmem_done_lo, @shmem_done_hi)) until that walk ends, so that when it goes on after a
+	 * yield in a VMA of the same file that was split, merged or moved meanwhile, it never adds
+	 * those pages again.
 	 */
 	struct address_space *shmem_holes;
 	struct address_space *shmem_done;
@@ -709,6 +710,12 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 			break;
 		st->mapped += to - from;
 		addr = to;
+		/*
+		 * Only a walk that goes on in the same file after a yield must not add again
+		 * what was added whole: another VMA mapping the same pages has them in its own
+		 * Swap in smaps, as a second mapping of a memfd does.
+		 */
+		w.shmem_done = NULL;
 	}
 	/* -EINTR: a fatal signal; the lock may already be let go (release is idempotent). */
 	if (ret) {
