@@ -17,7 +17,7 @@
  *
  * Without --seconds one seed runs. With it, seeds S, S+1, ... of N steps each run until T
  * seconds are used (the last one may stop early). --replay FILE first replays the seeds listed
- * there (selftests/fuzz_seeds: "SEED STEPS [no-op=NAME]... # why"). --strict drops the known
+ * there (selftests/fuzz_seeds: "SEED STEPS [ops=..] [no-op=..] # why"). --strict drops the known
  * deviations of unchecked[] (to test the module fix that ends one).
  *
  * A mismatch prints the seed, the step, the operations of the seed so far and every field that
@@ -2971,7 +2971,11 @@ static struct replay {
 } replays[MAX_REPLAYS];
 static int nr_replays;
 
-/* fuzz_seeds: "SEED STEPS [no-op=NAME]... # why", comments and blank lines ignored. */
+/*
+ * fuzz_seeds: "SEED STEPS [ops=NAME,...] [no-op=NAME,...] # why", comments and blank lines
+ * ignored. A seed's operations are those of the mix it was found with: the draws depend on which
+ * operations are enabled (and which the kernel has: 7.2's guard operations change them).
+ */
 static int read_replays(const char *path, const bool enabled[NR_OPS])
 {
 	FILE *f = fopen(path, "r");
@@ -2993,6 +2997,10 @@ static int read_replays(const char *path, const bool enabled[NR_OPS])
 			else if (i == 1)
 				r->steps = strtol(tok, NULL, 0);
 			else if (!strncmp(tok, "no-op=", 6) && parse_op_list(tok + 6, r->enabled, false))
+				return -EINVAL;
+			else if (!strncmp(tok, "ops=", 4) &&
+				 (memset(r->enabled, 0, sizeof(r->enabled)),
+				  parse_op_list(tok + 4, r->enabled, true)))
 				return -EINVAL;
 			i++;
 		}
