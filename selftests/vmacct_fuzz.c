@@ -1640,11 +1640,16 @@ static int op_mprotect(void)
 		return -1;
 	oplog("w%d mprotect %s %#lx units %lu+%lu %s -> %s", w->id, kind_names[s->kind], s->addr,
 	      off, n, prot_name(c.arg), r.err ? strerror(r.err) : "ok");
-	if (!r.err) {
-		for (i = off; i < off + n; i++) {
-			s->st[i] &= ~(U_R | U_W);
-			s->st[i] |= (c.arg & PROT_READ ? U_R : 0) | (c.arg & PROT_WRITE ? U_W : 0);
-		}
+	/*
+	 * mprotect() goes VMA by VMA: one that fails may have changed the VMAs before the one it
+	 * failed on. Then a unit keeps only what both the old and the new protection allow.
+	 */
+	for (i = off; i < off + n; i++) {
+		uint16_t want = (c.arg & PROT_READ ? U_R : 0) | (c.arg & PROT_WRITE ? U_W : 0);
+
+		if (r.err)
+			want &= s->st[i];
+		s->st[i] = (s->st[i] & ~(U_R | U_W)) | want;
 	}
 	return op_result(OP_MPROTECT, r.err);
 }
@@ -1801,6 +1806,13 @@ static int op_madvise(enum op op)
 		return -1;
 	oplog("w%d %s %s %#lx units %lu+%lu -> %s", w->id, op_names[op], kind_names[s->kind],
 	      s->addr, off, n, r.err ? strerror(r.err) : "ok");
+	/*
+	 * madvise() goes VMA by VMA too: a guard install refused by a later VMA (mlocked, say) may
+	 * have put guards in the earlier ones. Those units are never touched again.
+	 */
+	if (r.err && op == OP_GUARD_INSTALL)
+		for (i = off; i < off + n; i++)
+			s->st[i] |= U_GUARD;
 	if (!r.err) {
 		for (i = off; i < off + n; i++) {
 			if (op == OP_HUGEPAGE)
