@@ -1702,6 +1702,7 @@ static int op_mremap(enum op op)
 	struct fz_reply r;
 	struct worker *w;
 	struct slot *s = pick_slot(has_free_slot, &w), *t;
+	uint16_t grown;
 	bool moved;
 
 	if (!s)
@@ -1746,12 +1747,15 @@ static int op_mremap(enum op op)
 	if (r.err)
 		return 0;
 	moved = r.addr != c.addr;
+	/* A ring's pages were inserted at mmap: where its VMA grows, none ever appear. */
+	grown = (s->st[s->n - 1] & U_VMA_FLAGS) |
+		(s->kind == K_PACKET || s->kind == K_URING ? U_GONE : 0);
 	if (!moved) {
 		/* In place: the slot's tail grows or shrinks. */
 		if (newn < n)
 			slot_trim(s, run + newn, n - newn);
 		else if (newn > n)
-			st_resize(s, s->n + newn - n, s->st[s->n - 1] & U_VMA_FLAGS);
+			st_resize(s, s->n + newn - n, grown);
 		return 0;
 	}
 	/* Moved: [run, n) goes to a new slot at r.addr (grown if asked). */
@@ -1759,7 +1763,7 @@ static int op_mremap(enum op op)
 	slot_split_off(s, run, n, t);
 	t->addr = r.addr;
 	if (newn > n)
-		st_resize(t, newn, t->st[n - 1] & U_VMA_FLAGS);
+		st_resize(t, newn, grown);
 	if (op == OP_MREMAP_DONTUNMAP) {
 		/*
 		 * The old range stays, empty: anonymous memory faults in zeroes again, shmem and
