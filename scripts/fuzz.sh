@@ -5,7 +5,8 @@
 # one host thread). Not part of `make check`, which runs the same fuzzer for about 30 s per kernel.
 #   fuzz.sh [--seconds T] [--seed S] [--args "OPTIONS"] [KERNEL...]
 #     --seconds T   fuzzing time per kernel (default 600)
-#     --seed S      first seed (default: the time, printed); every kernel runs the same seeds
+#     --seed S      first seed (default: the time, printed); every kernel runs these seed numbers
+#                   (the same operations where the kernels have the same ones)
 #     --args A      more options for vmacct_fuzz (--no-op NAME,..., --strict)
 #     --mem SIZE    guest memory (default 4G; make check's guests have 2G)
 # Results: build/fuzz-KERNEL.txt (what the fuzzer printed), build/KERNEL/fuzz-console.log. Prints, per

@@ -129,7 +129,7 @@ struct smaps_vma {
 	unsigned long start, end;
 	char perms[8];
 	unsigned long long offset;
-	char name[256];			/* the path or [heap], [stack]...; empty for anonymous memory */
+	char name[256];			/* path, [heap], [stack]...; empty: anonymous memory */
 	int nr;
 	char key[SMAPS_MAX_KEYS][24];
 	uint64_t v[SMAPS_MAX_KEYS];	/* kB */

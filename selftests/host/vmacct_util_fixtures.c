@@ -109,7 +109,8 @@ static int check_dir(const char *dir, int changing)
 static int check_smaps_parse(void)
 {
 	char text[] =
-		"7f0000000000-7f0000200000 rw-s 00400000 00:01 1234                       /memfd:x (deleted)\n"
+		"7f0000000000-7f0000200000 rw-s 00400000 00:01 1234                       "
+		"/memfd:x (deleted)\n"
 		"Size:               2048 kB\n"
 		"Rss:                   8 kB\n"
 		"Shared_Dirty:          4 kB\n"
@@ -126,12 +127,13 @@ static int check_smaps_parse(void)
 
 	if (n != 3)
 		return 1;
-	bad |= v[0].start != 0x7f0000000000UL || strcmp(v[0].perms, "rw-s") || v[0].offset != 0x400000;
+	bad |= v[0].start != 0x7f0000000000UL || strcmp(v[0].perms, "rw-s");
+	bad |= v[0].offset != 0x400000;
 	bad |= strcmp(v[0].name, "/memfd:x (deleted)") || smaps_get(&v[0], "Size", &x) || x != 2048;
 	bad |= !smaps_get(&v[0], "THPeligible", &x) || !smaps_get(&v[0], "KSM", &x);
 	bad |= strcmp(v[1].name, "[stack]") || smaps_get(&v[1], "KSM", &x) || x != 0;
-	bad |= v[2].name[0] != 0 || smaps_set(&v[2], "statm_size", 7) || smaps_get(&v[2], "statm_size", &x)
-	       || x != 7;
+	bad |= v[2].name[0] != 0 || smaps_set(&v[2], "statm_size", 7);
+	bad |= smaps_get(&v[2], "statm_size", &x) || x != 7;
 	free(v);
 	return bad;
 }
