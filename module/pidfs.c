@@ -206,6 +206,8 @@ static const struct {
 	{ "version", S_IFREG | 0400, NULL, &vmacct_version_fops },
 	{ "all", S_IFREG | 0400, NULL, &vmacct_all_fops },
 	{ "stats", S_IFREG | 0400, NULL, &vmacct_stats_fops },
+	{ "users", S_IFREG | 0400, NULL, &vmacct_users_fops },
+	{ "comms", S_IFREG | 0400, NULL, &vmacct_comms_fops },
 	{ "maps", S_IFDIR | 0500, &vmacct_maps_dir_iops, &vmacct_maps_dir_fops },
 };
 

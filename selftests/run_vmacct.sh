@@ -147,7 +147,7 @@ vmacct_fuzz() {
 }
 
 # VMACCT_TESTS runs some of them only (make fuzz: vmacct_fuzz).
-tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_fuzz vmacct_lifecycle"}
+tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture vmacct_fuzz vmacct_lifecycle"}
 echo "TAP version 13"
 echo "1..$(echo $tests | wc -w)"
 i=0 rc=0
