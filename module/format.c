@@ -230,3 +230,21 @@ void vmacct_show_group_row(struct seq_file *m, const char *key, u32 id, const ch
 	}
 	seq_putc(m, '\n');
 }
+
+/* --- sharing/<pid> --- */
+
+void vmacct_show_sharing_header(struct seq_file *m)
+{
+	seq_puts(m, "# pid shared anon_shared file_shared shmem_shared comm\n");
+}
+
+void vmacct_show_sharing_row(struct seq_file *m, pid_t pid, const char *comm,
+			     const u64 shared[VMACCT_NR_KINDS])
+{
+	u64 all = shared[VMACCT_ANON] + shared[VMACCT_FILE] + shared[VMACCT_SHMEM];
+
+	seq_printf(m, "%d %llu %llu %llu %llu ", pid, all >> 10, shared[VMACCT_ANON] >> 10,
+		   shared[VMACCT_FILE] >> 10, shared[VMACCT_SHMEM] >> 10);
+	vmacct_seq_escape(m, comm);
+	seq_putc(m, '\n');
+}

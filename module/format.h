@@ -34,4 +34,9 @@ void vmacct_show_group_header(struct seq_file *m, const char *key, const char *n
 void vmacct_show_group_row(struct seq_file *m, const char *key, u32 id, const char *name,
 			   const struct vmacct_group *g);
 
+/* sharing/<pid>: a header, then one row per process sharing pages, @shared in bytes by kind. */
+void vmacct_show_sharing_header(struct seq_file *m);
+void vmacct_show_sharing_row(struct seq_file *m, pid_t pid, const char *comm,
+			     const u64 shared[VMACCT_NR_KINDS]);
+
 #endif /* VMACCT_FORMAT_H */

@@ -75,19 +75,26 @@ static int vmacct_group_add_page(struct vmacct_group *g, unsigned long pfn, int 
 			       GFP_KERNEL));
 }
 
+int vmacct_group_consume(struct vmacct_shares *s, const struct vmacct_share_run *r)
+{
+	unsigned int gi, j;
+	int ret = 0;
+
+	for (gi = 0; gi < s->nr_groups && !ret; gi++)
+		for (j = 0; j < r->nr && !ret; j++)
+			ret = vmacct_group_add_page(s->groups[gi], r->pfn + j, r->mapcount,
+						    r->kind);
+	return ret;
+}
+
 int vmacct_shares_flush(struct vmacct_shares *s)
 {
-	unsigned int i, j, gi;
+	unsigned int i;
 	int ret = 0;
 
 	for (i = 0; i < s->n && !ret; i++) {
-		struct vmacct_share_run *r = &s->run[i];
-
-		s->recorded[r->kind] += (u64)r->nr << PAGE_SHIFT;
-		for (gi = 0; gi < s->nr_groups && !ret; gi++)
-			for (j = 0; j < r->nr && !ret; j++)
-				ret = vmacct_group_add_page(s->groups[gi], r->pfn + j, r->mapcount,
-							    r->kind);
+		s->recorded[s->run[i].kind] += (u64)s->run[i].nr << PAGE_SHIFT;
+		ret = s->consume(s, &s->run[i]);
 	}
 	s->n = 0;
 	if (!ret && s->overflow)

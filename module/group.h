@@ -53,10 +53,15 @@ struct vmacct_share_run {
 	enum vmacct_kind kind;
 };
 
-/* What one process's walk noted since the last flush, and the groups it belongs to. */
+/*
+ * What one process's walk noted since the last flush, and who takes it: @consume, called for each
+ * run at a flush (vmacct_group_consume(): the groups in @groups; sharing.c: its own, with @ctx).
+ */
 struct vmacct_shares {
 	unsigned int n;
 	bool overflow;
+	int (*consume)(struct vmacct_shares *s, const struct vmacct_share_run *r);
+	void *ctx;
 	unsigned int nr_groups;
 	struct vmacct_group *groups[VMACCT_GROUPS_PER_PROCESS];
 	u64 recorded[VMACCT_NR_KINDS];	/* bytes handed over since vmacct_shares_begin() */
@@ -86,8 +91,10 @@ void vmacct_group_destroy(struct vmacct_group *g);
 
 /* A new process's walk begins: nothing recorded yet. */
 void vmacct_shares_begin(struct vmacct_shares *s);
+/* The consumer of a group read: one more mapping by a member of each group in s->groups. */
+int vmacct_group_consume(struct vmacct_shares *s, const struct vmacct_share_run *r);
 /*
- * Hand the noted pages to every group of @s and empty the buffer. Sleeps (GFP_KERNEL): never under
+ * Hand the noted pages to s->consume and empty the buffer. Sleeps (GFP_KERNEL): never under
  * a page-table lock. 0, -ENOMEM, or -EOVERFLOW if the buffer overflowed (a bug: warned).
  */
 int vmacct_shares_flush(struct vmacct_shares *s);

@@ -98,6 +98,7 @@ static int vmacct_group_add_task(struct vmacct_group_read *r, struct task_struct
 		return -ENOMEM;
 	}
 	vmacct_shares_begin(r->shares);
+	r->shares->consume = vmacct_group_consume;
 	r->shares->nr_groups = 1;
 	r->shares->groups[0] = &row->g;
 	ret = vmacct_walk_mm(mm, &st, r->shares);

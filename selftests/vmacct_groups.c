@@ -628,4 +628,175 @@ TEST(users_and_comms_cover_every_process)
 		close(fd);
 }
 
+/* --- sharing/<pid> --- */
+
+/* @pid's resident pages (as the oracle counts them), sorted, each once; their number or -errno. */
+static long resident_pfns(pid_t pid, int kf, uint64_t **out)
+{
+	size_t n = 0, cap = 0, i, k = 0;
+	uint64_t *pfns = NULL, flags;
+	int ret = member_pfns(pid, &pfns, &n, &cap);
+
+	if (ret) {
+		free(pfns);
+		return ret;
+	}
+	qsort(pfns, n, sizeof(*pfns), cmp_u64);
+	for (i = 0; i < n; i++) {
+		if (k && pfns[k - 1] == pfns[i])
+			continue;
+		if (pread(kf, &flags, 8, pfns[i] * 8) != 8) {
+			free(pfns);
+			return -EIO;
+		}
+		if (flags & (1ULL << KPF_ZERO_PAGE | 1ULL << KPF_HUGE | 1ULL << KPF_NOPAGE))
+			continue;
+		pfns[k++] = pfns[i];
+	}
+	*out = pfns;
+	return k;
+}
+
+/* The kB of pages both @a and @b map, by kind (anon, file, shmem): the oracle of sharing/. */
+static int oracle_shared(pid_t a, pid_t b, uint64_t kb[3])
+{
+	int kf = open("/proc/kpageflags", O_RDONLY);
+	uint64_t *pa = NULL, *pb = NULL, flags;
+	long na, nb, i = 0, j = 0;
+	int ret = 0;
+
+	memset(kb, 0, 3 * sizeof(*kb));
+	if (kf < 0)
+		return -errno;
+	na = resident_pfns(a, kf, &pa);
+	nb = na < 0 ? na : resident_pfns(b, kf, &pb);
+	if (na < 0 || nb < 0) {
+		ret = na < 0 ? na : nb;
+		goto out;
+	}
+	while (i < na && j < nb) {
+		if (pa[i] != pb[j]) {
+			if (pa[i] < pb[j])
+				i++;
+			else
+				j++;
+			continue;
+		}
+		if (pread(kf, &flags, 8, pa[i] * 8) != 8) {
+			ret = -EIO;
+			goto out;
+		}
+		kb[flags & 1ULL << KPF_ANON ? K_ANON :
+		   flags & 1ULL << KPF_SWAPBACKED ? K_SHMEM : K_FILE] += PS / 1024;
+		i++;
+		j++;
+	}
+out:
+	free(pa);
+	free(pb);
+	close(kf);
+	return ret;
+}
+
+struct sharing_row {
+	pid_t pid;
+	uint64_t shared, kind[3];
+};
+
+/* The rows of sharing/<pid>: their number (at most @max), or -errno / -EPROTO. */
+static int sharing_read(pid_t pid, struct sharing_row *rows, int max)
+{
+	char path[128], *text, *line, *save;
+	int n = 0;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/sharing/%d", pid);
+	text = read_file(path, NULL);
+	if (!text)
+		return -errno;
+	line = strtok_r(text, "\n", &save);
+	if (!line || strcmp(line, "# pid shared anon_shared file_shared shmem_shared comm"))
+		goto bad;
+	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
+		struct sharing_row *r = &rows[n];
+		char *tsave, *tok = strtok_r(line, " ", &tsave);
+		uint64_t v[5];
+		int f;
+
+		for (f = 0; f < 5; f++, tok = strtok_r(NULL, " ", &tsave))
+			if (!parse_u64(tok, &v[f]))
+				goto bad;
+		if (!tok || v[1] != v[2] + v[3] + v[4] || !v[1])
+			goto bad;
+		r->pid = v[0];
+		r->shared = v[1];
+		memcpy(r->kind, v + 2, sizeof(r->kind));
+		n++;
+	}
+	free(text);
+	return n;
+bad:
+	printf("# %s: not in the documented format\n", path);
+	free(text);
+	return -EPROTO;
+}
+
+/*
+ * sharing/<server>: each worker is listed with exactly the pages both map (the oracle: the
+ * intersection of their pagemaps), the copy-on-write heap among them, and every listed process
+ * does share that much with the server (compared with the oracle as well).
+ */
+TEST(sharing_lists_each_worker_as_oracle)
+{
+	struct server_case *sc = map_shared(sizeof(*sc));
+	struct sharing_row rows[64];
+	int n = 0, i, w, attempt, bad = 0;
+	uint64_t want[3], again[3];
+	struct child srv;
+
+	ASSERT_NE(NULL, sc);
+	srv = spawn_child(server_child, sc);
+	ASSERT_GT(srv.pid, 0);
+	EXPECT_EQ(0, sc->err) TH_LOG("setting up the server: %s", strerror(sc->err));
+	if (sc->err)
+		goto out;
+	for (attempt = 0; attempt < ATTEMPTS; attempt++) {
+		bad = 0;
+		n = sharing_read(srv.pid, rows, ARRAY_SIZE(rows));
+		ASSERT_LE(0, n) TH_LOG("sharing/%d: %s", srv.pid, strerror(-n));
+		for (w = 0; w < WORKERS; w++) {
+			for (i = 0; i < n && rows[i].pid != sc->workers[w]; i++)
+				;
+			if (i == n) {
+				printf("# worker %d not listed\n", sc->workers[w]);
+				bad++;
+			} else if (rows[i].kind[K_ANON] < HEAP_PAGES * PS / 1024) {
+				printf("# worker %d: anon_shared %" PRIu64 " kB, below the heap\n",
+				       rows[i].pid, rows[i].kind[K_ANON]);
+				bad++;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			if (oracle_shared(srv.pid, rows[i].pid, want) ||
+			    oracle_shared(srv.pid, rows[i].pid, again) ||
+			    memcmp(want, again, sizeof(want)))
+				continue;	/* gone, or changing: not comparable */
+			if (memcmp(want, rows[i].kind, sizeof(want))) {
+				printf("# pid %d: vmacct anon/file/shmem %" PRIu64 "/%" PRIu64 "/%"
+				       PRIu64 " kB, oracle %" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
+				       rows[i].pid, rows[i].kind[0], rows[i].kind[1],
+				       rows[i].kind[2], want[0], want[1], want[2]);
+				bad++;
+			}
+		}
+		if (!bad)
+			break;
+		printf("# reading sharing/%d again\n", srv.pid);
+	}
+	EXPECT_EQ(0, bad);
+	printf("# sharing/%d: %d processes listed\n", srv.pid, n);
+out:
+	stop_child(&srv);
+	munmap(sc, sizeof(*sc));
+}
+
 TEST_HARNESS_MAIN
