@@ -24,10 +24,6 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-
 #define GiB		(1UL << 30)
 #define PMD_SPAN	(2UL << 20)
 

@@ -30,24 +30,7 @@
 #define HPAGE		(2UL << 20)
 #define PSS_SHIFT	12
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-
 /* --- expected rows --- */
-
-/* A row expectation with every count field asserted, all zero until set. */
-static struct vmacct_counts want_row(uint64_t mapped_kb)
-{
-	struct vmacct_counts w;
-	int f;
-
-	memset(&w, 0, sizeof(w));
-	for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
-		w.has[f] = true;
-	w.v[VF_MAPPED] = mapped_kb;
-	return w;
-}
 
 /* Fill resident/shared/private from the six anon/file/shmem fields (the module's invariant). */
 static void want_totals(struct vmacct_counts *w)
@@ -529,15 +512,6 @@ TEST(three_generations_share_one_region)
 	release_child(&c);	/* the child's exit closes the grandchild's pipe too */
 	munmap(p, SIZE);
 	munmap(gc, PS);
-}
-
-static bool thp_enabled(void)
-{
-	char *s = read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
-	bool on = s && !strstr(s, "[never]");
-
-	free(s);
-	return on;
 }
 
 /* Did the kernel give this region a PMD-mapped THP? (its own smaps says so) */

@@ -57,26 +57,6 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 
-/* What the build root's headers may not have yet. */
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY 1
-#endif
-#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
-#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1 << 12)
-#endif
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
-#ifndef MAP_HUGE_1GB
-#define MAP_HUGE_1GB (30 << 26)
-#endif
-#ifndef MAP_HUGE_2MB
-#define MAP_HUGE_2MB (21 << 26)
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
-
 #define PS		4096UL
 #define MiB		(1UL << 20)
 #define HPAGE		(2 * MiB)
@@ -183,80 +163,6 @@ static void *map_shared(size_t size)
 }
 
 /* --- helpers --- */
-
-/* A row expectation with every count field asserted, all zero until set (as in vmacct_layout). */
-static struct vmacct_counts want_row(uint64_t mapped_kb)
-{
-	struct vmacct_counts w;
-	int f;
-
-	memset(&w, 0, sizeof(w));
-	for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
-		w.has[f] = true;
-	w.v[VF_MAPPED] = mapped_kb;
-	return w;
-}
-
-/* The fields of a maps row that smaps also has, against the smaps VMA; differences printed. */
-static int row_vs_smaps(const char *what, const struct vmacct_counts *row,
-			const struct smaps_counts *s)
-{
-	const struct {
-		const char *name;
-		uint64_t vmacct, smaps;
-	} f[] = {
-		{ "resident/Rss", row->v[VF_RESIDENT], s->rss },
-		{ "shared/Shared_*", row->v[VF_SHARED], s->shared },
-		{ "private/Private_*", row->v[VF_PRIVATE], s->private },
-		{ "pss/Pss", row->v[VF_PSS], s->pss },
-		{ "swap/Swap", row->v[VF_SWAP], s->swap },
-		{ "thp/AnonHugePages", row->v[VF_THP], s->anon_huge },
-		{ "hugetlb/*_Hugetlb", row->v[VF_HUGETLB], s->hugetlb },
-	};
-	unsigned int i;
-	int bad = 0;
-
-	for (i = 0; i < ARRAY_SIZE(f); i++) {
-		if (f[i].vmacct == f[i].smaps)
-			continue;
-		printf("# %s: %s: vmacct %" PRIu64 " kB, smaps %" PRIu64 " kB\n", what, f[i].name,
-		       f[i].vmacct, f[i].smaps);
-		bad++;
-	}
-	return bad;
-}
-
-/*
- * The maps/<pid> row that holds @addr and the smaps VMA that starts where it starts, read as
- * vmacct, smaps, vmacct: when both vmacct reads agree, the VMA did not change in between and the
- * two files describe the same state. A frozen process changes only if the kernel moves its
- * pages (compaction migrating a THP, reclaim): rare and brief, so a few attempts separate that
- * from a difference in counting, which is the same every time. 0, or -errno of the last failure.
- */
-#define STABLE_ATTEMPTS 5
-
-static int read_row_and_smaps(pid_t pid, unsigned long addr, struct vmacct_counts *row,
-			      struct smaps_counts *s)
-{
-	struct vmacct_counts again;
-	int attempt, ret = -EAGAIN;
-
-	for (attempt = 0; attempt < STABLE_ATTEMPTS; attempt++) {
-		ret = vmacct_read_row(pid, addr, row);
-		if (!ret)
-			ret = smaps_vma_read(pid, row->start, s);
-		if (!ret)
-			ret = vmacct_read_row(pid, addr, &again);
-		if (ret)
-			return ret;
-		if (!memcmp(row->v, again.v, sizeof(row->v)) && row->start == again.start &&
-		    row->end == again.end)
-			return 0;
-		printf("# maps/%d changed between two reads, reading again\n", pid);
-		ret = -EAGAIN;
-	}
-	return ret;
-}
 
 static double now(void)
 {
@@ -839,15 +745,6 @@ static void protnone_child(void *arg)
 	if (mprotect(p, len, PROT_NONE))
 		pc->err = errno;
 	pc->addr = (unsigned long)p;
-}
-
-static bool thp_enabled(void)
-{
-	char *s = read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
-	bool on = s && !strstr(s, "[never]");
-
-	free(s);
-	return on;
 }
 
 /*

@@ -28,13 +28,6 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-
 #define NR_MUTATORS	4	/* the last one exec()s itself */
 #define NR_READERS	3
 #define SLOTS		32
