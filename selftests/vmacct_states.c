@@ -446,6 +446,36 @@ TEST(hugetlb_2m_uffd_wp_markers)
 	check_uffd_case(_metadata, 2 * HPAGE, MAP_HUGE_2MB, true);
 }
 
+/* One read of a busy child's <pid> file: 0, or -1 (printed) when it failed. */
+static int read_busy(pid_t pid, int reads, struct vmacct_counts *c)
+{
+	int ret = vmacct_read_summary(pid, c);
+
+	if (ret)
+		printf("# read %d: %s\n", reads, strerror(-ret));
+	return ret ? -1 : 0;
+}
+
+/*
+ * After a read of a busy child: true (printed) when it died or 240 s have passed since @t0; the
+ * test then says how far the child got.
+ */
+static bool busy_over(pid_t pid, double t0)
+{
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		kid_forget(pid);
+		printf("# the child died: status %#x\n", status);
+		return true;
+	}
+	if (now() - t0 > 240) {
+		printf("# 240 s passed: no more reads\n");
+		return true;
+	}
+	return false;
+}
+
 /* --- 2. a heap that grows while it is read --- */
 
 struct heap_state {
@@ -510,7 +540,7 @@ TEST(heap_growth_never_overcounts)
 	long mib = env_long("VMACCT_STATES_HEAP_MIB", 512, 4, 1 << 20);
 	struct heap_state *h = map_shared(sizeof(*h));
 	int64_t worst_res = INT64_MIN, worst_virt = INT64_MIN;
-	int reads = 0, after_done = 0, bad = 0, status;
+	int reads = 0, after_done = 0, bad = 0;
 	const char *why;
 	uint64_t slack = rss_slack_kb(&why);
 	double t0 = now();
@@ -522,11 +552,10 @@ TEST(heap_growth_never_overcounts)
 	ASSERT_GT(pid, 0);
 	while (reads < 100 || after_done < 20) {
 		struct vmacct_counts c;
-		int done = h->done, ret = vmacct_read_summary(pid, &c);
+		int done = h->done;
 		int64_t res, virt;
 
-		if (ret) {
-			printf("# read %d: %s\n", reads, strerror(-ret));
+		if (read_busy(pid, reads, &c)) {
 			bad++;
 			break;
 		}
@@ -545,14 +574,7 @@ TEST(heap_growth_never_overcounts)
 				       h->grown / MiB, c.v[VF_RESIDENT], c.v[VF_TOP_RES],
 				       c.v[VF_MAPPED], c.v[VF_TOP_VIRT]);
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			kid_forget(pid);
-			printf("# the child died: status %#x\n", status);
-			bad++;
-			break;
-		}
-		if (now() - t0 > 240) {
-			printf("# 240 s: the heap grew to %zu of %ld MiB\n", h->grown / MiB, mib);
+		if (busy_over(pid, t0)) {
 			bad++;
 			break;
 		}
@@ -644,7 +666,7 @@ TEST(vma_head_trim_never_undercounts)
 	long mib = env_long("VMACCT_STATES_TRIM_MIB", 512, 128, 1 << 20);
 	struct trim_state *t = map_shared(sizeof(*t));
 	int64_t worst = INT64_MIN;
-	int reads = 0, bad = 0, status;
+	int reads = 0, bad = 0;
 	const char *why;
 	uint64_t slack = rss_slack_kb(&why) + KB(HPAGE);
 	double t0 = now();
@@ -658,11 +680,9 @@ TEST(vma_head_trim_never_undercounts)
 		SKIP(kids_reap_all(); return, "could not map %ld MiB: %s", mib, strerror(t->err));
 	while (reads < 50 || !t->done) {
 		struct vmacct_counts c;
-		int ret = vmacct_read_summary(pid, &c);
 		int64_t short_kb;
 
-		if (ret) {
-			printf("# read %d: %s\n", reads, strerror(-ret));
+		if (read_busy(pid, reads, &c)) {
 			bad++;
 			break;
 		}
@@ -674,14 +694,7 @@ TEST(vma_head_trim_never_undercounts)
 		if (short_kb > (int64_t)slack && bad++ < 5)
 			printf("# read %d at %zu MiB left: resident %" PRIu64 " top_res %" PRIu64
 			       " kB\n", reads, t->left / MiB, c.v[VF_RESIDENT], c.v[VF_TOP_RES]);
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			kid_forget(pid);
-			printf("# the child died: status %#x\n", status);
-			bad++;
-			break;
-		}
-		if (now() - t0 > 240) {
-			printf("# 240 s: %zu MiB still mapped\n", t->left / MiB);
+		if (busy_over(pid, t0)) {
 			bad++;
 			break;
 		}

@@ -129,14 +129,20 @@ int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 	return c->pid ? 0 : -EINVAL;
 }
 
-int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
+/* The text of @pid's vmacct file @dir<pid> ("" or "maps/"), malloc()ed; NULL with errno set. */
+static char *read_pid_file(const char *dir, pid_t pid)
 {
 	char path[64];
-	char *text;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/%s%d", dir, pid);
+	return read_file(path, NULL);
+}
+
+int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
+{
+	char *text = read_pid_file("", pid);
 	int ret;
 
-	snprintf(path, sizeof(path), VMACCT_DIR "/%d", pid);
-	text = read_file(path, NULL);
 	if (!text)
 		return -errno;
 	ret = vmacct_parse_summary(text, c);
@@ -233,19 +239,21 @@ int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 	return nrows;
 }
 
-int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows)
+/* A maps/<pid> or `all` file's rows: their number, or -errno. */
+static int read_table(char *text, struct vmacct_counts **rows)
 {
-	char path[64];
-	char *text;
 	int n;
 
-	snprintf(path, sizeof(path), VMACCT_DIR "/maps/%d", pid);
-	text = read_file(path, NULL);
 	if (!text)
 		return -errno;
 	n = vmacct_parse_table(text, rows);
 	free(text);
 	return n;
+}
+
+int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows)
+{
+	return read_table(read_pid_file("maps/", pid), rows);
 }
 
 int vmacct_read_row(pid_t pid, unsigned long addr, struct vmacct_counts *c)
@@ -268,14 +276,7 @@ int vmacct_read_row(pid_t pid, unsigned long addr, struct vmacct_counts *c)
 
 int vmacct_read_all(struct vmacct_counts **rows)
 {
-	char *text = read_file(VMACCT_DIR "/all", NULL);
-	int n;
-
-	if (!text)
-		return -errno;
-	n = vmacct_parse_table(text, rows);
-	free(text);
-	return n;
+	return read_table(read_file(VMACCT_DIR "/all", NULL), rows);
 }
 
 static void smaps_add_line(struct smaps_counts *s, const char *line)
