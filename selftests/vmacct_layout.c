@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -691,11 +692,13 @@ static int run_case(const struct layout_case *lc)
 /* Each scenario in a process of its own, its result printed by the runner. */
 static void run_in_process(const struct layout_case *lc)
 {
+	struct timespec t0, t1;
 	int status;
 	pid_t pid;
 
 	skip_reason[0] = 0;
 	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	if (pid == 0) {
 		alarm(CASE_TIMEOUT_S);
@@ -705,6 +708,9 @@ static void run_in_process(const struct layout_case *lc)
 		ksft_test_result_fail("%s: fork/wait: %s\n", lc->name, strerror(errno));
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ksft_print_msg("%s took %.2f s\n", lc->name,
+		       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS) {
 		ksft_test_result_pass(NAME_PREFIX "%s\n", lc->name);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP) {
