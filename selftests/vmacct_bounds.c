@@ -372,12 +372,7 @@ int main(void)
 	unsigned int i;
 
 	b.gib = env ? strtoul(env, NULL, 0) : 16;
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid() || access(VMACCT_DIR "/stats", R_OK))
-		ksft_exit_skip("needs root and vmacct (with its stats file) loaded\n");
-	ksft_set_plan(ARRAY_SIZE(tests));
+	vmacct_ksft_start(VMACCT_DIR "/stats", ARRAY_SIZE(tests));
 	start_target();
 	for (i = 0; i < ARRAY_SIZE(tests); i++)
 		tests[i]();

@@ -646,14 +646,7 @@ int main(void)
 	struct vmacct_counts warm;
 	unsigned int i;
 
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("must be root\n");
-	if (access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko)\n");
-	ksft_set_plan(ARRAY_SIZE(tests));
+	vmacct_ksft_start(VMACCT_DIR "/version", ARRAY_SIZE(tests));
 	vmacct_read_summary(getpid(), &warm);
 	spawn_zoo();
 	ksft_print_msg("%d extra processes with anon/COW, shmem, THP and file memory\n", nr_zoo);

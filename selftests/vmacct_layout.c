@@ -730,15 +730,10 @@ int main(void)
 {
 	unsigned int i;
 
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("needs root and vmacct loaded\n");
+	vmacct_ksft_start(VMACCT_DIR "/version", ARRAY_SIZE(cases));
 	skip_reason = mmap(NULL, PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (skip_reason == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	ksft_set_plan(ARRAY_SIZE(cases));
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		run_in_process(&cases[i]);
 	shr_report_table();

@@ -378,12 +378,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--exec-until"))
 		exec_again("/proc/self/exe", atoll(argv[2]));
 	seconds = env ? atoi(env) : 20;
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("needs root and vmacct loaded\n");
-	ksft_set_plan(ARRAY_SIZE(results));
+	vmacct_ksft_start(VMACCT_DIR "/version", ARRAY_SIZE(results));
 	run_torture();
 	for (i = 0; i < ARRAY_SIZE(results); i++)
 		results[i]();

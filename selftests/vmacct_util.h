@@ -227,4 +227,23 @@ int smaps_get(const struct smaps_vma *s, const char *key, uint64_t *v);
 /* Set (or add) @key; -ENOSPC when there is no room left. */
 int smaps_set(struct smaps_vma *s, const char *key, uint64_t v);
 
+#ifdef KSFT_PASS
+/*
+ * How every program that prints its KTAP with kselftest.h (included before this file) starts:
+ * stdout a line at a time (a run cut off by the runner's timeout still shows where it was), the
+ * header, a SKIP unless root with vmacct loaded (@file readable: `version`, or a file the test
+ * needs), the plan.
+ */
+static inline void vmacct_ksft_start(const char *file, unsigned int plan)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ksft_print_header();
+	if (geteuid())
+		ksft_exit_skip("must be root\n");
+	if (access(file, R_OK))
+		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko): no %s\n", file);
+	ksft_set_plan(plan);
+}
+#endif
+
 #endif /* VMACCT_UTIL_H */
