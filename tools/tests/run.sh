@@ -59,7 +59,11 @@ golden() {
 
 # 1. unit tests of the parsers and escapers
 if "${VMACCT_UNIT:-$tools/tests/unit}" >"$out/unit.txt"; then pass "unit tests ($(grep -c '^ok' "$out/unit.txt") cases)"
-else fail "unit tests"; grep '^not ok' "$out/unit.txt" | sed 's/^/# /' | while IFS= read -r l; do results+=("$l"); done; fi
+else
+	fail "unit tests"
+	# Not `grep | while`: the loop would run in a subshell and its results+= be lost.
+	while IFS= read -r l; do results+=("# $l"); done < <(grep '^not ok' "$out/unit.txt")
+fi
 
 # 2. every view and format against exact expected outputs
 G=guest-6.12
