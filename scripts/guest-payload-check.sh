@@ -78,7 +78,11 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	took selftests "$t"
-	if [ $rc = 0 ]; then ktap_test_pass "vmacct: selftests"; else ktap_test_fail "vmacct: selftests" "exit $rc"; fi
+	if [ $rc = 0 ]; then
+		ktap_test_pass "vmacct: selftests"
+	else
+		ktap_test_fail "vmacct: selftests" "exit $rc"
+	fi
 else
 	ktap_test_skip "vmacct: selftests" "not built"
 fi

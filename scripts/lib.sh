@@ -30,7 +30,7 @@ kernel_field() {
 	v=$(kernel_table "$1" "$2") || rc=$?
 	case $rc in
 	0) echo "$v" ;;
-	1) die "unknown kernel '$1' (the kernels of ${VMACCT_KERNEL_TABLE#"$VMACCT_TOP"/}: $VMACCT_ALL_KERNELS)" ;;
+	1) die "unknown kernel '$1' (${VMACCT_KERNEL_TABLE#"$VMACCT_TOP"/} has: $VMACCT_ALL_KERNELS)" ;;
 	*) die "no column '$2' in ${VMACCT_KERNEL_TABLE#"$VMACCT_TOP"/}" ;;
 	esac
 }

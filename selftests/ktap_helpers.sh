@@ -98,7 +98,8 @@ ktap_check() {
 }
 
 ktap_print_totals() {
-	echo "# Totals: pass:$KTAP_CNT_PASS fail:$KTAP_CNT_FAIL xfail:0 xpass:0 skip:$KTAP_CNT_SKIP error:0"
+	echo "# Totals: pass:$KTAP_CNT_PASS fail:$KTAP_CNT_FAIL xfail:0 xpass:0" \
+		"skip:$KTAP_CNT_SKIP error:0"
 }
 
 ktap_exit_fail_msg() {
