@@ -77,8 +77,17 @@ unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, s
 	 * about sharing; smaps' choice for them is version-dependent (compat-mm.h).
 	 */
 	if (folio_ref_count(folio) == 1 || !present) {
-		vmacct_add_pages(st, kind, present || vmacct_leaf_other_is_private(), dirty, size);
+		bool private = present || vmacct_leaf_other_is_private();
+
+		vmacct_add_pages(st, kind, private, dirty, size);
 		st->pss += size << VMACCT_PSS_SHIFT;
+		/*
+		 * A group counts a page behind a non-present entry once however many members
+		 * map it so (every mapping is a migration entry during a migration): noted.
+		 */
+		if (!present && a->shares)
+			vmacct_share_pages(a->shares, page_to_pfn(page), nr,
+					   private ? 1 : VMACCT_MAPCOUNT_UNKNOWN, kind);
 		return 0;
 	}
 

@@ -61,18 +61,21 @@ static int vmacct_group_add_page(struct vmacct_group *g, unsigned long pfn, int 
 				 enum vmacct_kind kind)
 {
 	unsigned long members = 0, seen = 0;
-	enum vmacct_kind k;
 	void *old = xa_load(&g->pages, pfn);
+	enum vmacct_kind k;
+
+	int ret;
 
 	if (old)
 		vmacct_page_unpack(xa_to_value(old), &members, &seen, &k);
-	else
+	ret = xa_err(xa_store(&g->pages, pfn,
+			      xa_mk_value(vmacct_page_pack(members + 1,
+							   max_t(unsigned long, seen, mapcount),
+							   kind)),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN));
+	if (!ret && !old)
 		g->nr_pages++;
-	return xa_err(xa_store(&g->pages, pfn,
-			       xa_mk_value(vmacct_page_pack(members + 1,
-							    max_t(unsigned long, seen, mapcount),
-							    kind)),
-			       GFP_KERNEL));
+	return ret;
 }
 
 int vmacct_group_consume(struct vmacct_shares *s, const struct vmacct_share_run *r)

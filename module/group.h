@@ -19,6 +19,7 @@
 #define VMACCT_GROUP_H
 
 #include <linux/bug.h>
+#include <linux/limits.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -26,11 +27,17 @@
 #include "stats.h"
 
 /*
- * A step records at most one PTE table's pages (512), or a run of PMD leaves of which at most one
- * is read page by page (the others are settled by their reference count: mapped once, not
- * recorded): 512 runs are the most one step can need. Twice that, and a warning if ever exceeded.
+ * A step records at most one PTE table's pages (512 runs), or a run of PMD leaves that ends once
+ * it cost 512: every leaf costs at least 1 and records at most one run unless it is read page by
+ * page (a shared THP, 512 runs), so at most 511 + 512. Twice that, and a warning if ever exceeded.
  */
-#define VMACCT_SHARE_RUNS	1024
+#define VMACCT_SHARE_RUNS	2048
+
+/*
+ * The mapcount noted for a page behind a non-present entry, where smaps reads none: "maybe shared"
+ * (6.12 on): shared_out for a group, unless the kernel's rule is "private" (6.1: mapcount 1).
+ */
+#define VMACCT_MAPCOUNT_UNKNOWN	INT_MAX
 
 /* The ancestors of a cgroup a process belongs to are groups of it too: its groups at most. */
 #define VMACCT_GROUPS_PER_PROCESS	16
@@ -68,21 +75,30 @@ struct vmacct_shares {
 	struct vmacct_share_run run[VMACCT_SHARE_RUNS];
 };
 
-/* A page mapped @mapcount (>= 2) times: note it. Called under the page-table lock. */
-static inline void vmacct_share_page(struct vmacct_shares *s, unsigned long pfn, int mapcount,
-				     enum vmacct_kind kind)
+/*
+ * @nr pages from @pfn on, each mapped @mapcount (>= 2, or VMACCT_MAPCOUNT_UNKNOWN, or 1 for a
+ * non-present entry that the kernel counts private) times: note them. Under the page-table lock.
+ */
+static inline void vmacct_share_pages(struct vmacct_shares *s, unsigned long pfn, unsigned int nr,
+				      int mapcount, enum vmacct_kind kind)
 {
 	struct vmacct_share_run *r = s->n ? &s->run[s->n - 1] : NULL;
 
 	if (r && r->pfn + r->nr == pfn && r->mapcount == mapcount && r->kind == kind) {
-		r->nr++;
+		r->nr += nr;
 		return;
 	}
 	if (WARN_ON_ONCE(s->n == VMACCT_SHARE_RUNS)) {
 		s->overflow = true;
 		return;
 	}
-	s->run[s->n++] = (struct vmacct_share_run){ pfn, 1, mapcount, kind };
+	s->run[s->n++] = (struct vmacct_share_run){ pfn, nr, mapcount, kind };
+}
+
+static inline void vmacct_share_page(struct vmacct_shares *s, unsigned long pfn, int mapcount,
+				     enum vmacct_kind kind)
+{
+	vmacct_share_pages(s, pfn, 1, mapcount, kind);
 }
 
 void vmacct_group_init(struct vmacct_group *g);
@@ -104,7 +120,7 @@ void vmacct_shares_end(struct vmacct_shares *s, const struct vmacct_stats *st);
 /* Count unique and shared_out from the pages remembered, then forget them. */
 void vmacct_group_finish(struct vmacct_group *g);
 
-/* The most pages one read of a group file remembered at once, for `stats`. */
+/* The most pages one group (or sharing/<pid>) remembered at once, for `stats`. */
 void vmacct_group_note_peak(unsigned long pages);
 void vmacct_group_stats_show(struct seq_file *m);
 

@@ -4,8 +4,8 @@
  * kind (README.md, "The debugfs files"). One read walks the process, remembers the pages it maps
  * that are mapped more than once (only those can be mapped by another process too), then walks
  * every other process once and counts, per process, the remembered pages it maps, each page once
- * per process however often it maps it. Pages behind non-present entries (migration) are not
- * seen as shared, as in the group files (group.h).
+ * per process however often it maps it. A read that failed (ENOMEM, a fatal signal) leaves
+ * nothing behind; the next read starts afresh.
  *
  * Memory: the process's pages mapped more than once (an xarray value per page) and a row per
  * process that shares any. The answer is made at the first read of an open file and kept until it
@@ -37,6 +37,7 @@ struct vmacct_sharing_row {
 struct vmacct_sharing_read {
 	struct pid *pid;		/* the process the file was looked up for */
 	struct xarray pages;		/* its pages mapped more than once: pfn -> value */
+	unsigned long nr_pages;		/* entries in @pages */
 	struct list_head rows;		/* in pid order */
 	struct vmacct_sharing_row *cur;	/* the row of the process being walked */
 	bool done;
@@ -61,9 +62,15 @@ static int vmacct_sharing_remember(struct vmacct_shares *s, const struct vmacct_
 	unsigned int j;
 	int ret = 0;
 
-	for (j = 0; j < r->nr && !ret; j++)
-		ret = xa_err(xa_store(&rd->pages, r->pfn + j,
-				      xa_mk_value(vmacct_sharing_value(r->kind, -1)), GFP_KERNEL));
+	for (j = 0; j < r->nr && !ret; j++) {
+		void *old = xa_store(&rd->pages, r->pfn + j,
+				     xa_mk_value(vmacct_sharing_value(r->kind, -1)),
+				     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+
+		ret = xa_err(old);
+		if (!ret && !old)
+			rd->nr_pages++;
+	}
 	return ret;
 }
 
@@ -88,73 +95,102 @@ static int vmacct_sharing_match(struct vmacct_shares *s, const struct vmacct_sha
 		ret = xa_err(xa_store(&rd->pages, r->pfn + j,
 				      xa_mk_value(vmacct_sharing_value(v & VMACCT_KIND_MASK,
 								       row->pid)),
-				      GFP_KERNEL));
+				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN));
 	}
 	return ret;
 }
 
-/* Walk @task with @consume taking the pages it maps more than once. */
-static int vmacct_sharing_walk(struct vmacct_sharing_read *rd, struct task_struct *task,
+/* Walk @mm with @consume taking the pages it maps more than once. */
+static int vmacct_sharing_walk(struct vmacct_sharing_read *rd, struct mm_struct *mm,
 			       int (*consume)(struct vmacct_shares *,
 					      const struct vmacct_share_run *))
 {
-	struct mm_struct *mm = get_task_mm(task);
 	struct vmacct_stats st = {};
-	int ret;
 
-	if (!mm)
-		return -ESRCH;
 	vmacct_shares_begin(rd->shares);
 	rd->shares->consume = consume;
 	rd->shares->ctx = rd;
-	ret = vmacct_walk_mm(mm, &st, rd->shares);
+	return vmacct_walk_mm(mm, &st, rd->shares);
+}
+
+/* Forget what a sweep found (after a failed one, so that the next read starts afresh). */
+static void vmacct_sharing_reset(struct vmacct_sharing_read *rd)
+{
+	struct vmacct_sharing_row *row, *tmp;
+
+	list_for_each_entry_safe(row, tmp, &rd->rows, node)
+		kfree(row);
+	INIT_LIST_HEAD(&rd->rows);
+	xa_destroy(&rd->pages);
+}
+
+/*
+ * Another process @task: a row if it maps any remembered page. A process that shares the address
+ * space @self (a vfork child before it execs, CLONE_VM) is that process, not another one.
+ */
+static int vmacct_sharing_other(struct vmacct_sharing_read *rd, struct task_struct *task,
+				pid_t nr, struct mm_struct *self, struct vmacct_sharing_row **spare)
+{
+	struct vmacct_sharing_row *row = *spare;
+	struct mm_struct *mm = get_task_mm(task);
+	int ret;
+
+	if (!mm)
+		return 0;	/* a kernel thread, or gone */
+	if (mm == self) {
+		mmput(mm);
+		return 0;
+	}
+	if (!row) {
+		row = vmacct_kzalloc_obj(*row, GFP_KERNEL);
+		if (!row) {
+			mmput(mm);
+			return -ENOMEM;
+		}
+		*spare = row;
+	}
+	memset(row->shared, 0, sizeof(row->shared));
+	row->pid = nr;
+	get_task_comm(row->comm, task);
+	rd->cur = row;
+	ret = vmacct_sharing_walk(rd, mm, vmacct_sharing_match);
 	mmput(mm);
+	if (!ret && (row->shared[VMACCT_ANON] || row->shared[VMACCT_FILE] ||
+		     row->shared[VMACCT_SHMEM])) {
+		list_add_tail(&row->node, &rd->rows);
+		*spare = NULL;
+	}
 	return ret;
 }
 
 static int vmacct_sharing_sweep(struct vmacct_sharing_read *rd)
 {
-	struct task_struct *self = get_pid_task(rd->pid, PIDTYPE_TGID), *task;
-	struct vmacct_sharing_row *row = NULL;
+	struct task_struct *task = get_pid_task(rd->pid, PIDTYPE_TGID);
+	struct vmacct_sharing_row *spare = NULL;
+	struct mm_struct *self;
 	int nr = 1, ret;
 
+	if (!task)
+		return -ESRCH;
+	self = get_task_mm(task);
+	put_task_struct(task);
 	if (!self)
 		return -ESRCH;
 	ret = vmacct_sharing_walk(rd, self, vmacct_sharing_remember);
-	put_task_struct(self);
-	if (ret)
-		return ret;
-	while ((task = vmacct_next_process(&nr))) {
-		ret = 0;
-		if (task_tgid(task) != rd->pid) {
-			if (!row) {
-				row = vmacct_kzalloc_obj(*row, GFP_KERNEL);
-				if (!row) {
-					put_task_struct(task);
-					return -ENOMEM;
-				}
-			}
-			memset(row->shared, 0, sizeof(row->shared));
-			row->pid = nr;
-			get_task_comm(row->comm, task);
-			rd->cur = row;
-			ret = vmacct_sharing_walk(rd, task, vmacct_sharing_match);
-			if (ret == -ESRCH)	/* a kernel thread, or gone meanwhile */
-				ret = 0;
-			if (!ret && (row->shared[VMACCT_ANON] || row->shared[VMACCT_FILE] ||
-				     row->shared[VMACCT_SHMEM])) {
-				list_add_tail(&row->node, &rd->rows);
-				row = NULL;
-			}
-		}
+	/* Held (not its pages) so that no other mm takes its address during the sweep. */
+	mmgrab(self);
+	mmput(self);
+	vmacct_group_note_peak(rd->nr_pages);
+	while (!ret && (task = vmacct_next_process(&nr))) {
+		if (task_tgid(task) != rd->pid)
+			ret = vmacct_sharing_other(rd, task, nr, self, &spare);
 		put_task_struct(task);
 		if (!ret && fatal_signal_pending(current))
 			ret = -EINTR;
-		if (ret)
-			break;
 		nr++;
 	}
-	kfree(row);
+	mmdrop(self);
+	kfree(spare);
 	xa_destroy(&rd->pages);
 	return ret;
 }
@@ -167,8 +203,10 @@ static int vmacct_sharing_show(struct seq_file *m, void *unused)
 
 	if (!rd->done) {
 		ret = vmacct_sharing_sweep(rd);
-		if (ret)
+		if (ret) {
+			vmacct_sharing_reset(rd);
 			return ret;
+		}
 		rd->done = true;
 	}
 	vmacct_show_sharing_header(m);
@@ -179,11 +217,7 @@ static int vmacct_sharing_show(struct seq_file *m, void *unused)
 
 static void vmacct_sharing_free(struct vmacct_sharing_read *rd)
 {
-	struct vmacct_sharing_row *row, *tmp;
-
-	list_for_each_entry_safe(row, tmp, &rd->rows, node)
-		kfree(row);
-	xa_destroy(&rd->pages);
+	vmacct_sharing_reset(rd);
 	kvfree(rd->shares);
 	kfree(rd);
 }

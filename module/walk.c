@@ -198,22 +198,23 @@ static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long
 }
 
 /*
- * Between two PMD ranges: hand a group read the pages noted in this step (page-table locks are let
- * go here), stop for a fatal signal, let go of mmap_lock when due, reschedule.
+ * Between two PMD ranges (page-table locks are let go here): stop for a fatal signal, let go of
+ * mmap_lock when due, else hand a group read the pages this step noted; reschedule.
  */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (vmacct_mmlock_step(w->lock)) {
+		/* vmacct_walk_span() hands the step's pages over with mmap_lock let go. */
+		w->resume = next;
+		return -EAGAIN;
+	}
 	if (unlikely(w->acct.shares)) {
 		int ret = vmacct_shares_flush(w->acct.shares);
 
 		if (ret)
 			return ret;
-	}
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	if (vmacct_mmlock_step(w->lock)) {
-		w->resume = next;
-		return -EAGAIN;
 	}
 	cond_resched();
 	return 0;
@@ -239,13 +240,13 @@ static void vmacct_pte_nonpresent(struct vmacct_walk *w, pte_t pte)
  * How many of the @max entries from @ptep on (the first one maps @pfn, a page of the large folio
  * @folio) map the pages that follow it in the same folio: an mTHP, a large page-cache folio or a
  * THP split at the PMD, mapped in order. Those are looked up and classified once, together. The
- * run also ends where the dirty bit changes: smaps counts each page dirty by its own pte.
+ * run also ends where the dirty bit (@dirty: the first pte's) changes: smaps counts each page
+ * dirty by its own pte.
  */
 static unsigned int vmacct_folio_run(struct folio *folio, unsigned long pfn, pte_t *ptep,
-				     unsigned int max)
+				     unsigned int max, bool dirty)
 {
 	unsigned long left = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
-	bool dirty = pte_dirty(ptep_get(ptep));
 	unsigned int nr = 1;
 
 	if (left < max)
@@ -312,7 +313,7 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned lon
 		vmacct_account_small(&w->acct, folio, pte_dirty(pte));
 		return 1;
 	}
-	nr = vmacct_folio_run(folio, pfn, ptep, max);
+	nr = vmacct_folio_run(folio, pfn, ptep, max, pte_dirty(pte));
 	vmacct_account_folio(&w->acct, folio, page, nr, true, pte_dirty(pte));
 	return nr;
 }
@@ -712,6 +713,12 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 			 */
 			st->mapped += w.resume - from;
 			addr = w.resume;
+			vmacct_mmlock_release(lock);
+			if (shares) {
+				ret = vmacct_shares_flush(shares);
+				if (ret)
+					break;
+			}
 			if (vmacct_mmlock_yield(lock)) {
 				ret = -EINTR;
 				break;

@@ -117,6 +117,12 @@ static void spawn_zoo(void)
 		unlink(path);
 		zoo_map(MAP_SHARED, fd, MADV_RANDOM);
 		zoo_map(MAP_PRIVATE, fd, MADV_RANDOM);
+		/*
+		 * Written back now, not by the flusher half a minute later between two reads
+		 * (writeback cleans the folios and their ptes: Private_Dirty would change).
+		 */
+		if (fsync(fd))
+			_exit(1);
 		zoo_ready_and_wait();
 	}
 	if (dir)
