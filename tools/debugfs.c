@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -566,45 +567,83 @@ long vm_proc_uid(const struct vm_source *src, int pid)
 }
 
 /*
- * User names from /etc/passwd read directly: the reader is linked statically (it runs in a
- * busybox initramfs), where getpwuid() would need glibc's NSS modules at run time.
+ * User names come from the system's user database through getpwuid() (NSS: /etc/passwd, LDAP,
+ * SSSD, systemd's DynamicUser accounts), asked once per uid: a table of thousands of processes
+ * owned by a few users asks NSS a few times.
+ *
+ * The fallback, for the static build: the reader is linked statically (it also runs in busybox
+ * initramfs guests), and a static glibc loads its NSS modules at run time; where they are missing
+ * getpwuid() finds nobody, so a uid getpwuid() does not know is looked up in /etc/passwd by the
+ * reader itself (vm_passwd_name). Where NSS works this finds nothing new: its "files" source
+ * already read that file. $VMACCT_PASSWD names a passwd-format file that replaces the user
+ * database altogether (documented in vmacct(8); the tests use it for stable names).
  */
 struct vm_user {
 	long uid;
-	char name[33];
+	char *name;	/* NULL: the uid has no name; shown as the number */
 };
 static struct vm_user *vm_users;
-static size_t vm_nusers;
-static bool vm_users_loaded;
+static size_t vm_nusers, vm_users_cap;
+
+/* One passwd(5) line: name:password:uid:..., fields split at every ':' (empty ones too). */
+const char *vm_passwd_name(const char *file, long uid, char *buf, size_t len)
+{
+	FILE *f = fopen(file, "re");
+	char line[1024];
+	const char *found = NULL;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *rest = line, *name = strsep(&rest, ":"), *u, *end;
+		long v;
+
+		if (!rest || !strsep(&rest, ":") || !rest)
+			continue;	/* no password field, or no uid field */
+		u = strsep(&rest, ":");
+		if (!*name || *u < '0' || *u > '9')
+			continue;
+		errno = 0;
+		v = strtol(u, &end, 10);
+		if (errno || *end || v != uid)
+			continue;
+		snprintf(buf, len, "%s", name);
+		found = buf;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static char *vm_lookup_user(long uid)
+{
+	const char *file = getenv("VMACCT_PASSWD");
+	char buf[256];
+	struct passwd *pw;
+
+	if (file && *file)
+		return vm_passwd_name(file, uid, buf, sizeof(buf)) ? strdup(buf) : NULL;
+	pw = getpwuid(uid);
+	if (pw && pw->pw_name && *pw->pw_name)
+		return strdup(pw->pw_name);
+	return vm_passwd_name("/etc/passwd", uid, buf, sizeof(buf)) ? strdup(buf) : NULL;
+}
 
 const char *vm_user_name(long uid, char *buf, size_t len)
 {
-	size_t i, cap = 0;
+	size_t i;
 
 	if (uid < 0)
 		return "?";
-	if (!vm_users_loaded) {
-		const char *pw = getenv("VMACCT_PASSWD");
-		FILE *f = fopen(pw ? pw : "/etc/passwd", "re");
-		char line[1024];
-
-		vm_users_loaded = true;
-		while (f && fgets(line, sizeof(line), f)) {
-			char *name = strtok(line, ":"), *x = strtok(NULL, ":"), *u = strtok(NULL, ":");
-
-			if (!name || !x || !u)
-				continue;
-			vm_users = vm_grow(vm_users, &cap, vm_nusers, sizeof(*vm_users));
-			vm_users[vm_nusers].uid = strtol(u, NULL, 10);
-			snprintf(vm_users[vm_nusers].name, sizeof(vm_users->name), "%s", name);
-			vm_nusers++;
-		}
-		if (f)
-			fclose(f);
-	}
 	for (i = 0; i < vm_nusers; i++)
 		if (vm_users[i].uid == uid)
-			return vm_users[i].name;
+			break;
+	if (i == vm_nusers) {
+		vm_users = vm_grow(vm_users, &vm_users_cap, vm_nusers, sizeof(*vm_users));
+		vm_users[i].uid = uid;
+		vm_users[i].name = vm_lookup_user(uid);
+		vm_nusers++;
+	}
+	if (vm_users[i].name)
+		return vm_users[i].name;
 	snprintf(buf, len, "%ld", uid);
 	return buf;
 }

@@ -69,7 +69,8 @@ static int vm_cmp_bytes(const struct vm_bytes *a, const struct vm_bytes *b)
 	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
-/* Sizes sort largest first (what top does), names and pids ascending; ties by pid. */
+/* Sizes sort largest first (what top does), the SHR error by magnitude, names and pids
+ * ascending; ties by pid. */
 static int vm_cmp_proc(const void *pa, const void *pb)
 {
 	const struct vm_proc *a = pa, *b = pb;
@@ -86,8 +87,9 @@ static int vm_cmp_proc(const void *pa, const void *pb)
 		c = (a->uid > b->uid) - (a->uid < b->uid);
 		break;
 	case VS_SHR_ERROR:
-		x = vm_shr_error(a->f);
-		y = vm_shr_error(b->f);
+		/* By magnitude, as -m orders mappings: -384M is a bigger error than +1000K. */
+		x = llabs(vm_shr_error(a->f));
+		y = llabs(vm_shr_error(b->f));
 		c = (x < y) - (x > y);
 		break;
 	default:

@@ -86,6 +86,7 @@ void vm_maps_free(struct vm_maps *m);
 void vm_proc_free(struct vm_proc *p);
 long vm_proc_uid(const struct vm_source *src, int pid);
 const char *vm_user_name(long uid, char *buf, size_t len);
+const char *vm_passwd_name(const char *file, long uid, char *buf, size_t len);
 
 /* escape.c */
 int vm_unescape(const char *in, size_t inlen, struct vm_bytes *out);
