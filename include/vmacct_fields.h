@@ -22,7 +22,7 @@
  *
  * The files only ever gain fields at the end, so a new field is appended to this list, never
  * inserted. A new field that also exists per mapping is VMACCT_ROW_LAST: maps rows then print it
- * after the last one there (today mapped), just before the path. No VMACCT_ROW field may follow a
+ * after the last one there, just before the path. No VMACCT_ROW field may follow a
  * VMACCT_PROC one (the reader's unit test checks): it would move columns of maps rows.
  */
 #ifndef VMACCT_FIELDS_SCOPES
@@ -51,5 +51,8 @@ VMACCT_FIELD(HUGETLB,		hugetlb,	VMACCT_ROW)
 VMACCT_FIELD(TOP_VIRT,		top_virt,	VMACCT_PROC)
 VMACCT_FIELD(TOP_RES,		top_res,	VMACCT_PROC)
 VMACCT_FIELD(TOP_SHR,		top_shr,	VMACCT_PROC)
+VMACCT_FIELD(PRIVATE_DIRTY,	private_dirty,	VMACCT_ROW_LAST)
+VMACCT_FIELD(SHARED_DIRTY,	shared_dirty,	VMACCT_ROW_LAST)
+VMACCT_FIELD(KSM,		ksm,		VMACCT_ROW_LAST)
 #undef VMACCT_FIELD
 #endif /* VMACCT_FIELD */

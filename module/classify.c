@@ -27,16 +27,37 @@ void vmacct_acct_flush(struct vmacct_acct *a)
 		st->resident += private + shared;
 		st->private[k] += private;
 		st->shared[k] += shared;
-		st->pss += private << VMACCT_PSS_SHIFT;
 		a->private_nr[k] = 0;
 		a->shared_nr[k] = 0;
 	}
-	st->pss += a->shared_pss;
-	a->shared_pss = 0;
+	st->private_dirty += (u64)a->private_dirty_nr << PAGE_SHIFT;
+	st->shared_dirty += (u64)a->shared_dirty_nr << PAGE_SHIFT;
+	st->ksm += (u64)a->ksm_nr << PAGE_SHIFT;
+	st->pss += ((u64)a->whole_nr << (PAGE_SHIFT + VMACCT_PSS_SHIFT)) + a->divided_pss;
+	a->private_dirty_nr = 0;
+	a->shared_dirty_nr = 0;
+	a->ksm_nr = 0;
+	a->whole_nr = 0;
+	a->divided_pss = 0;
+}
+
+/* Add @size bytes to private or shared of @kind, and to the dirty part of it when @dirty. */
+static void vmacct_add_pages(struct vmacct_stats *st, enum vmacct_kind kind, bool private,
+			     bool dirty, u64 size)
+{
+	if (private) {
+		st->private[kind] += size;
+		if (dirty)
+			st->private_dirty += size;
+	} else {
+		st->shared[kind] += size;
+		if (dirty)
+			st->shared_dirty += size;
+	}
 }
 
 unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, struct page *page,
-				   unsigned long nr, bool present)
+				   unsigned long nr, bool present, bool dirty)
 {
 	enum vmacct_kind kind = vmacct_folio_kind(folio);
 	struct vmacct_stats *st = a->st;
@@ -45,6 +66,10 @@ unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, s
 	u64 pss = 0;
 
 	st->resident += size;
+	/* smaps_page_accumulate(): the entry's dirty bit or the folio's. */
+	dirty = dirty || folio_test_dirty(folio);
+	if (folio_test_ksm(folio))
+		st->ksm += size;
 
 	/*
 	 * A reference count of 1 on a present entry means this entry is the folio's only user:
@@ -52,10 +77,7 @@ unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, s
 	 * about sharing; smaps' choice for them is version-dependent (compat-mm.h).
 	 */
 	if (folio_ref_count(folio) == 1 || !present) {
-		if (present || vmacct_leaf_other_is_private())
-			st->private[kind] += size;
-		else
-			st->shared[kind] += size;
+		vmacct_add_pages(st, kind, present || vmacct_leaf_other_is_private(), dirty, size);
 		st->pss += size << VMACCT_PSS_SHIFT;
 		return 0;
 	}
@@ -70,8 +92,8 @@ unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, s
 		if (vmacct_folio_exclusive(folio, mapcount))
 			private++;
 	}
-	st->private[kind] += (u64)private << PAGE_SHIFT;
-	st->shared[kind] += (u64)(nr - private) << PAGE_SHIFT;
+	vmacct_add_pages(st, kind, true, dirty, (u64)private << PAGE_SHIFT);
+	vmacct_add_pages(st, kind, false, dirty, (u64)(nr - private) << PAGE_SHIFT);
 	st->pss += pss;
 	return nr;
 }

@@ -50,6 +50,9 @@ static void vmacct_values(const struct vmacct_stats *st, const struct vmacct_top
 	v[F_ZERO] = st->zero >> 10;
 	v[F_THP] = st->thp >> 10;
 	v[F_HUGETLB] = st->hugetlb >> 10;
+	v[F_PRIVATE_DIRTY] = st->private_dirty >> 10;
+	v[F_SHARED_DIRTY] = st->shared_dirty >> 10;
+	v[F_KSM] = st->ksm >> 10;
 	if (top) {
 		v[F_TOP_VIRT] = top->virt >> 10;
 		v[F_TOP_RES] = top->res >> 10;

@@ -28,6 +28,9 @@ struct vmacct_stats {
 	u64 zero;			/* mappings of the shared zero page (not resident) */
 	u64 thp;			/* resident bytes mapped by PMD-level entries */
 	u64 hugetlb;			/* hugetlb pages mapped (not resident) */
+	u64 private_dirty;		/* the part of private[] that is dirty (pte or folio) */
+	u64 shared_dirty;		/* the part of shared[] that is dirty */
+	u64 ksm;			/* resident bytes of KSM-merged folios */
 };
 
 /* The kernel's own counters, as /proc/pid/statm reports them (bytes). */
@@ -62,6 +65,9 @@ static inline void vmacct_stats_add(struct vmacct_stats *sum, const struct vmacc
 	sum->zero += s->zero;
 	sum->thp += s->thp;
 	sum->hugetlb += s->hugetlb;
+	sum->private_dirty += s->private_dirty;
+	sum->shared_dirty += s->shared_dirty;
+	sum->ksm += s->ksm;
 }
 
 #endif /* VMACCT_STATS_H */

@@ -223,18 +223,20 @@ static void vmacct_pte_nonpresent(struct vmacct_walk *w, pte_t pte)
 	page = vmacct_pte_leaf_page(pte, &rule);
 	if (page)
 		vmacct_account_folio(&w->acct, page_folio(page), page, 1,
-				     rule == VMACCT_LEAF_MAPCOUNT);
+				     rule == VMACCT_LEAF_MAPCOUNT, false);
 }
 
 /*
  * How many of the @max entries from @ptep on (the first one maps @pfn, a page of the large folio
  * @folio) map the pages that follow it in the same folio: an mTHP, a large page-cache folio or a
- * THP split at the PMD, mapped in order. Those are looked up and classified once, together.
+ * THP split at the PMD, mapped in order. Those are looked up and classified once, together. The
+ * run also ends where the dirty bit changes: smaps counts each page dirty by its own pte.
  */
 static unsigned int vmacct_folio_run(struct folio *folio, unsigned long pfn, pte_t *ptep,
 				     unsigned int max)
 {
 	unsigned long left = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
+	bool dirty = pte_dirty(ptep_get(ptep));
 	unsigned int nr = 1;
 
 	if (left < max)
@@ -242,7 +244,8 @@ static unsigned int vmacct_folio_run(struct folio *folio, unsigned long pfn, pte
 	while (nr < max) {
 		pte_t pte = ptep_get(ptep + nr);
 
-		if (!pte_present(pte) || pte_special(pte) || pte_pfn(pte) != pfn + nr)
+		if (!pte_present(pte) || pte_special(pte) || pte_pfn(pte) != pfn + nr ||
+		    pte_dirty(pte) != dirty)
 			break;
 		nr++;
 	}
@@ -288,7 +291,8 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned lon
 	if (unlikely(pte_special(pte))) {
 		page = vmacct_special_pte_page(w->vma, addr);
 		if (page)
-			vmacct_account_folio(&w->acct, page_folio(page), page, 1, true);
+			vmacct_account_folio(&w->acct, page_folio(page), page, 1, true,
+					     pte_dirty(pte));
 		return 1;
 	}
 	if (!vmacct_pfn_valid(&w->pfns, pfn))
@@ -296,11 +300,11 @@ static unsigned int vmacct_ptes(struct vmacct_walk *w, pte_t *ptep, unsigned lon
 	page = pfn_to_page(pfn);
 	folio = page_folio(page);
 	if (!folio_test_large(folio)) {
-		vmacct_account_small(&w->acct, folio);
+		vmacct_account_small(&w->acct, folio, pte_dirty(pte));
 		return 1;
 	}
 	nr = vmacct_folio_run(folio, pfn, ptep, max);
-	vmacct_account_folio(&w->acct, folio, page, nr, true);
+	vmacct_account_folio(&w->acct, folio, page, nr, true, pte_dirty(pte));
 	return nr;
 }
 
@@ -402,7 +406,8 @@ static unsigned long vmacct_pmd_leaf(struct vmacct_walk *w, pmd_t pmdval)
 	/* smaps asks "anonymous" first: a device-private anonymous THP is in AnonHugePages. */
 	if (folio_test_anon(folio) || !folio_is_zone_device(folio))
 		w->st->thp += HPAGE_PMD_SIZE;
-	return 1 + vmacct_account_folio(&w->acct, folio, page, nr, present);
+	/* pmd_dirty() of the entry as it is, present or not, as smaps_pmd_entry() reads it. */
+	return 1 + vmacct_account_folio(&w->acct, folio, page, nr, present, pmd_dirty(pmdval));
 zero:
 	w->st->zero += HPAGE_PMD_SIZE;
 	return 1;

@@ -231,7 +231,9 @@ for l in read('prom').decode('utf-8').split('\n'):
         continue
     comm = re.sub(r'\\(.)', lambda x: '\n' if x.group(1) == 'n' else x.group(1), m.group(3))
     samples[(m.group(1), int(m.group(2)))] = (comm, int(m.group(4)))
-if any(c != 1 for c in families.values()) or len(families) != 19:
+# One family per field of `all` (its header: '#', pid, the fields, comm) and shr_error.
+nfields = len(read('all1').split(b'\n')[0].split()) - 3
+if any(c != 1 for c in families.values()) or len(families) != nfields + 1:
     diag.append('metric families: %r' % families)
 for p in sorted(stable):
     if ('vmacct_resident_bytes', p) not in samples:

@@ -1193,4 +1193,223 @@ TEST(readdir_matches_lookup)
 	free(pids);
 }
 
+/* --- 7. dirty pages and KSM pages: private_dirty, shared_dirty and ksm --- */
+
+#define DIRTY_PAGES	64
+#define KSM_DIR		"/sys/kernel/mm/ksm"
+#define KSM_WAIT_S	120	/* ksmd under TCG and KASAN, beside other guests */
+
+struct dirty_case {
+	unsigned long written, freed, same;	/* out: where each region is */
+	int err;
+};
+
+/* @pages anonymous 4 KiB pages, with a hole on either side so that no neighbour merges with it. */
+static char *map_small_pages(size_t pages)
+{
+	size_t len = pages * PS;
+	char *p = mmap(NULL, len + 2 * PS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, PS);
+	munmap(p + PS + len, PS);
+	p += PS;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/*
+ * The child: pages it wrote (dirty ptes), pages it wrote and then gave up with MADV_FREE (clean
+ * ptes, clean lazy-free folios, until reclaim takes them), and pages that all hold the same bytes
+ * and are offered to KSM.
+ */
+static void dirty_child(void *arg)
+{
+	struct dirty_case *dc = arg;
+	char *w = map_small_pages(DIRTY_PAGES), *f = map_small_pages(DIRTY_PAGES);
+	char *k = map_small_pages(DIRTY_PAGES);
+
+	if (!w || !f || !k) {
+		dc->err = errno;
+		return;
+	}
+	memset(w, 1, DIRTY_PAGES * PS);
+	memset(f, 2, DIRTY_PAGES * PS);
+	memset(k, 0x5a, DIRTY_PAGES * PS);
+	if (madvise(f, DIRTY_PAGES * PS, MADV_FREE))
+		dc->err = errno;
+	else if (madvise(k, DIRTY_PAGES * PS, MADV_MERGEABLE))
+		dc->err = errno ? errno : EINVAL;
+	dc->written = (unsigned long)w;
+	dc->freed = (unsigned long)f;
+	dc->same = (unsigned long)k;
+}
+
+/* The row of @addr in @pid against smaps, and against @want where @want->has[] says. */
+static int dirty_row_check(const char *what, pid_t pid, unsigned long addr,
+			   const struct vmacct_counts *want, struct vmacct_counts *row)
+{
+	struct smaps_counts s;
+	int ret = read_row_and_smaps(pid, addr, row, &s), bad;
+
+	if (ret) {
+		printf("# %s: maps/<pid> or smaps: %s\n", what, strerror(-ret));
+		return 1;
+	}
+	printf("# %s: resident %" PRIu64 " private_dirty %" PRIu64 " shared_dirty %" PRIu64
+	       " ksm %" PRIu64 " kB; smaps Private_Dirty %" PRIu64 " Shared_Dirty %" PRIu64
+	       " KSM %" PRIu64 "%s\n", what, row->v[VF_RESIDENT], row->v[VF_PRIVATE_DIRTY],
+	       row->v[VF_SHARED_DIRTY], row->v[VF_KSM], s.private_dirty, s.shared_dirty, s.ksm,
+	       s.has_ksm ? "" : " (no KSM line on this kernel)");
+	bad = row_vs_smaps(what, row, &s) + vmacct_diff(what, row, want);
+	if (row->v[VF_PRIVATE_DIRTY] != s.private_dirty || row->v[VF_SHARED_DIRTY] != s.shared_dirty ||
+	    (s.has_ksm && row->v[VF_KSM] != s.ksm))
+		bad++;
+	return bad;
+}
+
+/* Expect exactly @v of the fields @f (VF_NR ends the list), nothing asked of the others. */
+static struct vmacct_counts want_fields(const int *f, const uint64_t *v)
+{
+	struct vmacct_counts w;
+
+	memset(&w, 0, sizeof(w));
+	for (; *f != VF_NR; f++, v++) {
+		w.has[*f] = true;
+		w.v[*f] = *v;
+	}
+	return w;
+}
+
+/*
+ * Written pages are dirty (the pte's dirty bit); after a fork the same pages are shared and still
+ * dirty (copy-on-write keeps the bit in both); MADV_FREE makes them clean (pte and folio). The
+ * numbers equal smaps' Private_Dirty and Shared_Dirty and the exact sizes the test made.
+ */
+TEST(dirty_private_shared_and_lazyfree_exact)
+{
+	struct dirty_case *dc = map_shared(sizeof(*dc));
+	const uint64_t all = DIRTY_PAGES * KB(PS);
+	char *cow = map_small_pages(DIRTY_PAGES);
+	struct vmacct_counts want, row;
+	struct child c;
+
+	ASSERT_NE(NULL, dc);
+	ASSERT_NE(NULL, cow);
+	memset(cow, 3, DIRTY_PAGES * PS);
+	/* The frozen child is a fork of this process: it maps @cow's pages, copy-on-write. */
+	c = start_frozen(dirty_child, dc);
+	ASSERT_GT(c.pid, 0);
+	EXPECT_EQ(0, dc->err) TH_LOG("setting up: %s", strerror(dc->err));
+	if (dc->err)
+		goto out;
+
+	want = want_fields((const int[]){ VF_RESIDENT, VF_PRIVATE, VF_PRIVATE_DIRTY,
+					  VF_SHARED_DIRTY, VF_KSM, VF_NR },
+			   (const uint64_t[]){ all, all, all, 0, 0 });
+	EXPECT_EQ(0, dirty_row_check("written pages", c.pid, dc->written, &want, &row));
+
+	want = want_fields((const int[]){ VF_RESIDENT, VF_SHARED, VF_PRIVATE_DIRTY,
+					  VF_SHARED_DIRTY, VF_PSS, VF_NR },
+			   (const uint64_t[]){ all, all, 0, all, all / 2 });
+	EXPECT_EQ(0, dirty_row_check("written, then forked", c.pid, (unsigned long)cow, &want,
+				     &row));
+
+	/* Reclaim may take lazy-free pages at any time: whatever is left is private and clean. */
+	want = want_fields((const int[]){ VF_SHARED, VF_PRIVATE_DIRTY, VF_SHARED_DIRTY, VF_NR },
+			   (const uint64_t[]){ 0, 0, 0 });
+	EXPECT_EQ(0, dirty_row_check("written, then MADV_FREE", c.pid, dc->freed, &want, &row));
+	EXPECT_EQ(row.v[VF_RESIDENT], row.v[VF_PRIVATE]);
+out:
+	kids_reap_all();
+	munmap(cow, DIRTY_PAGES * PS);
+	munmap(dc, sizeof(*dc));
+}
+
+static int knob_write(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, strlen(v)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A sysfs knob's value (first line), "" when it does not exist. */
+static void knob_read(const char *path, char *buf, size_t size)
+{
+	char *s = read_file(path, NULL);
+
+	snprintf(buf, size, "%s", s ? s : "");
+	buf[strcspn(buf, "\n")] = 0;
+	free(s);
+}
+
+/*
+ * 64 pages with the same bytes, offered to KSM: once ksmd merged them, the one KSM page is mapped
+ * 64 times by the process. ksm = 256 kB (every mapping of a KSM page, as smaps' KSM counts it),
+ * all of it shared, pss one page. ksmd runs only for this test, scanning fast, and is stopped
+ * again (run = 0 keeps the merged pages); a kernel without KSM or a ksmd that did not get to the
+ * pages in KSM_WAIT_S seconds is a skip, with what it did.
+ */
+TEST(ksm_pages_exact)
+{
+	static const char *const knobs[] = { "run", "pages_to_scan", "sleep_millisecs",
+					     "smart_scan" };
+	static const char *const fast[] = { "1", "1000", "1", "0" };
+	struct dirty_case *dc = map_shared(sizeof(*dc));
+	const uint64_t all = DIRTY_PAGES * KB(PS);
+	char saved[ARRAY_SIZE(knobs)][32], path[128];
+	struct vmacct_counts want, row;
+	double t0 = now();
+	unsigned int i;
+	uint64_t ksm;
+	struct child c;
+
+	ASSERT_NE(NULL, dc);
+	if (access(KSM_DIR "/run", W_OK))
+		SKIP(return, "no KSM in this kernel (%s)", strerror(errno));
+	c = start_frozen(dirty_child, dc);
+	ASSERT_GT(c.pid, 0);
+	EXPECT_EQ(0, dc->err) TH_LOG("setting up: %s", strerror(dc->err));
+	if (dc->err)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		snprintf(path, sizeof(path), KSM_DIR "/%s", knobs[i]);
+		knob_read(path, saved[i], sizeof(saved[i]));
+		if (saved[i][0])
+			knob_write(path, fast[i]);
+	}
+	memset(&row, 0, sizeof(row));
+	do {
+		usleep(100 * 1000);
+		if (vmacct_read_row(c.pid, dc->same, &row))
+			break;
+	} while (row.v[VF_KSM] < all && now() - t0 < KSM_WAIT_S);
+	ksm = row.v[VF_KSM];
+	for (i = ARRAY_SIZE(knobs); i-- > 0;) {
+		snprintf(path, sizeof(path), KSM_DIR "/%s", knobs[i]);
+		if (saved[i][0])
+			knob_write(path, saved[i]);
+	}
+	if (ksm < all)
+		SKIP(goto out, "ksmd merged %" PRIu64 " of %" PRIu64 " kB in %.0f s", ksm, all,
+		     now() - t0);
+	printf("# ksmd merged the pages in %.1f s\n", now() - t0);
+	want = want_fields((const int[]){ VF_RESIDENT, VF_ANON_SHARED, VF_SHARED, VF_PRIVATE,
+					  VF_PSS, VF_KSM, VF_NR },
+			   (const uint64_t[]){ all, all, all, 0, KB(PS), all });
+	EXPECT_EQ(0, dirty_row_check("KSM pages", c.pid, dc->same, &want, &row));
+	want = want_fields((const int[]){ VF_KSM, VF_NR }, (const uint64_t[]){ 0 });
+	EXPECT_EQ(0, dirty_row_check("pages not offered to KSM", c.pid, dc->written, &want, &row));
+out:
+	kids_reap_all();
+	munmap(dc, sizeof(*dc));
+}
+
 TEST_HARNESS_MAIN

@@ -21,6 +21,11 @@ const char *const vmacct_field_names[VF_NR] = {
 #include "vmacct_fields.h"
 };
 
+const unsigned char vmacct_field_scopes[VF_NR] = {
+#define VMACCT_FIELD(id, name, scope) [VF_##id] = (scope),
+#include "vmacct_fields.h"
+};
+
 char *read_file(const char *path, size_t *len)
 {
 	size_t cap = 65536, n = 0;
@@ -285,20 +290,28 @@ static void smaps_add_line(struct smaps_counts *s, const char *line)
 
 	if (sscanf(line, "%63[A-Za-z_]: %llu kB", key, &v) != 2)
 		return;
+	if (!strcmp(key, "Shared_Clean") || !strcmp(key, "Shared_Dirty"))
+		s->shared += v;
+	if (!strcmp(key, "Private_Clean") || !strcmp(key, "Private_Dirty"))
+		s->private += v;
 	if (!strcmp(key, "Rss"))
 		s->rss = v;
 	else if (!strcmp(key, "Pss"))
 		s->pss = v;
-	else if (!strcmp(key, "Shared_Clean") || !strcmp(key, "Shared_Dirty"))
-		s->shared += v;
-	else if (!strcmp(key, "Private_Clean") || !strcmp(key, "Private_Dirty"))
-		s->private += v;
+	else if (!strcmp(key, "Shared_Dirty"))
+		s->shared_dirty = v;
+	else if (!strcmp(key, "Private_Dirty"))
+		s->private_dirty = v;
 	else if (!strcmp(key, "Swap"))
 		s->swap = v;
 	else if (!strcmp(key, "AnonHugePages"))
 		s->anon_huge = v;
 	else if (!strcmp(key, "Shared_Hugetlb") || !strcmp(key, "Private_Hugetlb"))
 		s->hugetlb += v;
+	else if (!strcmp(key, "KSM")) {
+		s->ksm = v;
+		s->has_ksm = true;
+	}
 }
 
 int smaps_rollup_read(pid_t pid, struct smaps_counts *s)

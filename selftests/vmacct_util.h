@@ -24,6 +24,8 @@ enum vmacct_field {
 };
 
 extern const char *const vmacct_field_names[VF_NR];
+/* Where each field is printed: VMACCT_ROW, VMACCT_ROW_LAST (maps rows too) or VMACCT_PROC. */
+extern const unsigned char vmacct_field_scopes[VF_NR];
 
 /*
  * Fields the module has appended to its files after enum vmacct_field was written keep their
@@ -49,6 +51,8 @@ extern char vmacct_extra_names[VMACCT_MAX_EXTRA][32];
 /* The kernel's view: smaps_rollup (or one smaps VMA) and statm, in kB. */
 struct smaps_counts {
 	uint64_t rss, pss, shared, private, swap, anon_huge, hugetlb;
+	uint64_t private_dirty, shared_dirty, ksm;
+	bool has_ksm;			/* this kernel's smaps has a KSM line (6.12 on) */
 };
 
 /* 0 on success, -errno on failure (ENOENT for an unknown pid). */
