@@ -50,6 +50,8 @@ static void vm_json_verdict(json_writer_t *w, const struct vm_proc *p)
 	jsonw_int_field(w, "shmem_private", v.shmem_private);
 	jsonw_int_field(w, "anon_shared", v.anon_shared);
 	jsonw_int_field(w, "counter_drift", v.drift);
+	/* at most this much of anon_shared is KSM's, the rest is fork's (copy-on-write) */
+	jsonw_uint_field(w, "ksm", p->f[VF_KSM]);
 	jsonw_end_object(w);
 }
 

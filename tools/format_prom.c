@@ -29,6 +29,9 @@ static const char *const vm_prom_help[VF_NR] = {
 	[VF_TOP_VIRT] = "VIRT as top shows it (statm size).",
 	[VF_TOP_RES] = "RES as top shows it (statm resident, the kernel's RSS counters).",
 	[VF_TOP_SHR] = "SHR as top shows it (statm shared: RssFile + RssShmem counters).",
+	[VF_PRIVATE_DIRTY] = "Resident memory mapped exactly once and dirty (smaps Private_Dirty).",
+	[VF_SHARED_DIRTY] = "Resident memory mapped more than once and dirty (smaps Shared_Dirty).",
+	[VF_KSM] = "Resident memory in KSM-merged pages (smaps KSM): sharing with identical pages, not from fork.",
 };
 
 static void vm_prom_labels(FILE *f, const struct vm_proc *p)

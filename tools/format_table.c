@@ -429,6 +429,9 @@ static const struct {
 	{ VF_ZERO, "zero", "mappings of the shared zero page (not in RES)" },
 	{ VF_THP, "thp", "resident memory in transparent huge pages (part of RES)" },
 	{ VF_HUGETLB, "hugetlb", "hugetlbfs pages (not in RES, as in smaps)" },
+	{ VF_PRIVATE_DIRTY, "private_dirty", "private pages that are dirty: freed only by writeback or swap" },
+	{ VF_SHARED_DIRTY, "shared_dirty", "shared pages that are dirty" },
+	{ VF_KSM, "ksm", "pages KSM merged with identical ones (sharing not from fork)" },
 };
 
 /* The SHR verdict in words a user understands. */
@@ -437,10 +440,9 @@ static void vm_table_verdict(FILE *f, const struct vm_proc *p)
 	struct vm_verdict v;
 	char b[6][32];
 	int clauses = 0;
-	uint64_t ksm = 0;
+	uint64_t ksm = p->f[VF_KSM];
 
 	vm_verdict(p->f, &v);
-	vm_proc_value(p, "ksm", &ksm);
 	vm_human(b[0], 32, v.top_shr, false, false);
 	vm_human(b[1], 32, v.shared, false, false);
 	vm_human(b[2], 32, v.error, true, false);
@@ -474,12 +476,11 @@ static void vm_table_verdict(FILE *f, const struct vm_proc *p)
 
 		vm_human(b[0], 32, k, false, false);
 		vm_human(b[1], 32, v.anon_shared - k, false, false);
-		fprintf(f, "%s %s of anonymous pages mapped more than once: up to %s of them merged "
-			"by KSM (identical pages ksmd merged)", clauses ? ",\n  and misses" :
+		fprintf(f, "%s %s of anonymous pages mapped more than once:\n    up to %s of them "
+			"merged by KSM (pages of identical content)", clauses ? ",\n  and misses" :
 			"  top misses", b[5], b[0]);
 		if (v.anon_shared > (int64_t)k)
-			fprintf(f, ", and at least %s shared with forked processes (copy-on-write)",
-				b[1]);
+			fprintf(f, ",\n    at least %s shared with forked processes (copy-on-write)", b[1]);
 		clauses++;
 	}
 	if (v.drift) {

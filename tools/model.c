@@ -33,27 +33,6 @@ void vm_verdict(const uint64_t *f, struct vm_verdict *v)
 	v->drift = v->error - (v->file_private + v->shmem_private - v->anon_shared);
 }
 
-/*
- * A field by name, known to this reader or passed through from a newer module (a field this
- * reader will know once include/vmacct_fields.h has it). Returns whether the process has it.
- */
-bool vm_proc_value(const struct vm_proc *p, const char *name, uint64_t *v)
-{
-	int k = vm_field_by_name(name);
-
-	if (k >= 0) {
-		*v = p->f[k];
-		return true;
-	}
-	for (k = 0; k < vm_nextra; k++) {
-		if ((p->xset & 1u << k) && !strcmp(vm_extra_names[k], name)) {
-			*v = p->x[k];
-			return true;
-		}
-	}
-	return false;
-}
-
 /* What one mapping contributes to top's SHR error (the counters have no per-mapping drift). */
 int64_t vm_map_error(const struct vm_map *m)
 {

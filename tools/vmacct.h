@@ -122,7 +122,6 @@ struct vm_verdict {
 int64_t vm_shr_error(const uint64_t *f);
 void vm_verdict(const uint64_t *f, struct vm_verdict *v);
 int64_t vm_map_error(const struct vm_map *m);
-bool vm_proc_value(const struct vm_proc *p, const char *name, uint64_t *v);
 
 /* Output options shared by the formatters. */
 struct vm_opts {
