@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <regex.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -52,6 +53,8 @@ static const char usage[] =
 "                          with --watch, one document per line\n"
 "      --pretty            indented JSON (implies --json)\n"
 "  -P, --prometheus        Prometheus text format (node_exporter textfile collector), in bytes\n"
+"      --output FILE       write FILE whole or not at all (a temporary file, then rename), as\n"
+"                          node_exporter's textfile collector needs; with --watch, at each refresh\n"
 "Where to read:\n"
 "      --root DIR          the module's debugfs directory (default " VMACCT_DEFAULT_ROOT ",\n"
 "                          or $VMACCT_ROOT)\n"
@@ -106,7 +109,7 @@ bad:
 
 enum { MODE_TABLE, MODE_JSON, MODE_PROM };
 
-static int vm_show_all(const struct vm_source *src, const struct vm_opts *o, int mode,
+static int vm_show_all(FILE *out, const struct vm_source *src, const struct vm_opts *o, int mode,
 		       const struct vm_filter *flt)
 {
 	struct vm_procs p;
@@ -117,16 +120,16 @@ static int vm_show_all(const struct vm_source *src, const struct vm_opts *o, int
 	sel = vm_select(src, &p, flt, o);
 	vm_sort_procs(&p, o);
 	if (mode == MODE_JSON)
-		vm_json(stdout, p.v, p.n, NULL, o);
+		vm_json(out, p.v, p.n, NULL, o);
 	else if (mode == MODE_PROM)
-		vm_prom(stdout, &p, o);
+		vm_prom(out, &p, o);
 	else
-		vm_table_all(stdout, &p, o, src->proc);
+		vm_table_all(out, &p, o, src->proc);
 	vm_procs_free(&p);
 	return sel;
 }
 
-static int vm_show_pids(const struct vm_source *src, const struct vm_opts *o, int mode,
+static int vm_show_pids(FILE *out, const struct vm_source *src, const struct vm_opts *o, int mode,
 			const int *pids, size_t npids)
 {
 	struct vm_proc *p = calloc(npids, sizeof(*p));
@@ -162,16 +165,16 @@ static int vm_show_pids(const struct vm_source *src, const struct vm_opts *o, in
 		n++;
 	}
 	if (mode == MODE_JSON) {
-		vm_json(stdout, p, n, o->maps ? mp : NULL, o);
+		vm_json(out, p, n, o->maps ? mp : NULL, o);
 	} else if (mode == MODE_PROM) {
 		struct vm_procs all = { .v = p, .n = n };
 
-		vm_prom(stdout, &all, o);
+		vm_prom(out, &all, o);
 	} else {
 		for (i = 0; i < n; i++) {
 			if (i)
-				fputc('\n', stdout);
-			vm_table_detail(stdout, &p[i], mp[i], o);
+				fputc('\n', out);
+			vm_table_detail(out, &p[i], mp[i], o);
 		}
 	}
 out:
@@ -183,6 +186,48 @@ out:
 	free(m);
 	free(mp);
 	return ret;
+}
+
+/*
+ * --output FILE: write into a temporary file in FILE's directory, then rename() it over FILE, so
+ * a reader (node_exporter's textfile collector) sees the old file or the new one, never half of
+ * one. Mode 0644: the collector does not run as root.
+ */
+static int vm_output_open(const char *path, char *tmp, size_t len, FILE **out)
+{
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash)
+		snprintf(tmp, len, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
+	else
+		snprintf(tmp, len, ".%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0 || fchmod(fd, 0644) < 0 || !(*out = fdopen(fd, "w"))) {
+		fprintf(stderr, "vmacct: %s: cannot create a temporary file beside it: %s\n", path,
+			strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int vm_output_close(FILE *out, const char *tmp, const char *path, bool discard)
+{
+	int err = fflush(out) || ferror(out) || fsync(fileno(out)) ? errno : 0;
+
+	if (fclose(out) && !err)
+		err = errno;
+	if (!err && !discard && rename(tmp, path) < 0)
+		err = errno;
+	if (err || discard)
+		unlink(tmp);
+	if (err)
+		fprintf(stderr, "vmacct: %s: %s\n", path, strerror(err));
+	return err ? -1 : 0;
 }
 
 /* $VMACCT_NOW (seconds since the epoch) stands in for the clock: the tests' fixed timestamps. */
@@ -222,7 +267,8 @@ static void vm_screen(struct vm_opts *o, bool watch)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PROC = 256, OPT_ROOT, OPT_PRETTY, OPT_COMPARE, OPT_CMDLINE, OPT_COUNT };
+	enum { OPT_PROC = 256, OPT_ROOT, OPT_PRETTY, OPT_COMPARE, OPT_CMDLINE, OPT_COUNT,
+		OPT_OUTPUT };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
@@ -239,6 +285,7 @@ int main(int argc, char **argv)
 		{ "prometheus", no_argument, NULL, 'P' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "compare-top", no_argument, NULL, OPT_COMPARE },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
@@ -250,9 +297,9 @@ int main(int argc, char **argv)
 	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC") };
 	struct vm_filter flt = { 0 };
 	bool compare = false, limit_set = false;
-	const char *regex = NULL, *cols = NULL;
+	const char *regex = NULL, *cols = NULL, *output = NULL;
 	double watch = 0;
-	char ver[64], *end, msg[160];
+	char ver[64], *end, msg[192];
 	int mode = MODE_TABLE, c, r = VM_EXIT_OK, *pids = NULL, i;
 	size_t npids = 0;
 	long l, count = -1, done;
@@ -342,6 +389,9 @@ int main(int argc, char **argv)
 		case OPT_COMPARE:
 			compare = true;
 			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
 		case OPT_ROOT:
 			src.root = optarg;
 			break;
@@ -355,19 +405,20 @@ int main(int argc, char **argv)
 			printf("vmacct %s\n", VMACCT_READER_VERSION);
 			goto out;
 		case ':':
-			if (optopt)
-				snprintf(msg, sizeof(msg), "option -%c needs an argument", optopt);
-			else
+			/* a long option (perhaps abbreviated) is named as typed, a short one by letter */
+			if (optind > 1 && !strncmp(argv[optind - 1], "--", 2))
 				snprintf(msg, sizeof(msg), "option %.100s needs an argument",
 					 argv[optind - 1]);
+			else
+				snprintf(msg, sizeof(msg), "option -%c needs an argument", optopt);
 			r = vm_usage_error(msg, NULL);
 			goto out;
 		default:
-			if (optopt)
-				snprintf(msg, sizeof(msg), "unknown option -%c", optopt);
+			if (optind > 1 && !strncmp(argv[optind - 1], "--", 2))
+				snprintf(msg, sizeof(msg), "unknown or ambiguous option, or one that takes "
+					 "no argument: %.100s", argv[optind - 1]);
 			else
-				snprintf(msg, sizeof(msg), "unknown or ambiguous option %.100s",
-					 argv[optind - 1]);
+				snprintf(msg, sizeof(msg), "unknown option -%c", optopt);
 			r = vm_usage_error(msg, NULL);
 			goto out;
 		}
@@ -416,9 +467,11 @@ int main(int argc, char **argv)
 	else if ((cols || o.cmdline) && mode != MODE_TABLE)
 		r = vm_usage_error("-o and --cmdline choose table columns; --json and --prometheus "
 				   "always carry every field", NULL);
-	else if (watch && mode == MODE_PROM)
-		r = vm_usage_error("--watch with --prometheus would write expositions back to back; "
-				   "run vmacct -P from a timer instead", NULL);
+	else if (watch && mode == MODE_PROM && !output)
+		r = vm_usage_error("--watch with --prometheus would write expositions back to back: "
+				   "add --output FILE (replaced at each refresh)", NULL);
+	else if (output && !*output)
+		r = vm_usage_error("--output needs a file name", NULL);
 	else if (count > 0 && !watch)
 		r = vm_usage_error("--count counts --watch refreshes", NULL);
 	else if (regex && vm_filter_set_regex(&flt, regex))
@@ -433,17 +486,28 @@ int main(int argc, char **argv)
 	flt.cmdline = o.cmdline;
 	vm_screen(&o, watch && mode == MODE_TABLE);
 	for (done = 0;; done++) {
+		FILE *out = stdout;
+		char tmp[4096];
+
 		vm_clock(&o.now);
-		if (watch && mode == MODE_TABLE && isatty(1))
-			fputs("\033[H\033[2J", stdout);	/* home and clear, as watch(1) */
+		if (output && vm_output_open(output, tmp, sizeof(tmp), &out)) {
+			r = VM_EXIT_ERROR;
+			break;
+		}
+		if (watch && mode == MODE_TABLE && !output && isatty(1))
+			fputs("\033[H\033[2J", out);	/* home and clear, as watch(1) */
 		o.watch = watch > 0;
 		if (compare)
-			r = vm_compare_top(stdout, &src, pids, npids, &o);
+			r = vm_compare_top(out, &src, pids, npids, &o);
 		else if (npids)
-			r = vm_show_pids(&src, &o, mode, pids, npids);
+			r = vm_show_pids(out, &src, &o, mode, pids, npids);
 		else
-			r = vm_show_all(&src, &o, mode, &flt);
-		if (fflush(stdout) || ferror(stdout)) {
+			r = vm_show_all(out, &src, &o, mode, &flt);
+		if (output) {
+			/* a run that failed leaves the previous file in place */
+			if (vm_output_close(out, tmp, output, r && r != VM_EXIT_NOPID) && !r)
+				r = VM_EXIT_ERROR;
+		} else if (fflush(stdout) || ferror(stdout)) {
 			fprintf(stderr, "vmacct: write error: %s\n", strerror(errno));
 			r = VM_EXIT_ERROR;
 			break;

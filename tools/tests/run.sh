@@ -88,6 +88,7 @@ golden synthetic_kernel_thread synthetic 2
 golden synthetic_zombie synthetic 666
 golden synthetic_json_pids synthetic --json 1 4242
 golden synthetic_prom_limit synthetic -P -s pss -n 1
+golden usage_long_option_argument synthetic --pretty=1
 COLUMNS=80 LINES=24 golden synthetic_watch_80x24 synthetic -w 0.1 --count 2
 golden synthetic_json_watch synthetic -j -u root -w 0.1 --count 2
 golden guest_table $G
@@ -247,12 +248,24 @@ documented() {
 	"$V" --help >"$out/help.txt" || return 1
 	sed 's/\\-/-/g' "$tools/vmacct.8" >"$out/man.txt"
 	for o in pid user command sort reverse limit columns cmdline kb watch count maps compare-top \
-		json pretty prometheus root proc help version; do
+		json pretty prometheus output root proc help version; do
 		grep -qF -- "--$o" "$out/help.txt" || { echo "--$o not in --help"; return 1; }
 		grep -qF -- "--$o" "$out/man.txt" || { echo "--$o not in vmacct.8"; return 1; }
 	done
 }
 check "every option is in --help and in vmacct.8" documented
+atomic() {
+	local d="$out/textfile"
+	rm -rf "$d" && mkdir -p "$d" || return 1
+	"$V" --root "$FX/synthetic" --proc "$FX/synthetic/proc" -P --output "$d/vmacct.prom" || return 1
+	cmp "$d/vmacct.prom" "$EXP/synthetic_prom.out" || return 1
+	[ "$(stat -c %a "$d/vmacct.prom")" = 644 ] || { echo "mode $(stat -c %a "$d/vmacct.prom")"; return 1; }
+	"$V" --root "$out/badrow" -P --output "$d/vmacct.prom" 2>/dev/null; [ $? = 6 ] || return 1
+	cmp "$d/vmacct.prom" "$EXP/synthetic_prom.out" || { echo "a failed run replaced the file"; return 1; }
+	"$V" --root "$FX/synthetic" -P -w 0.1 --count 2 --output "$d/vmacct.prom" || return 1
+	[ "$(ls -A "$d")" = vmacct.prom ] || { echo "left behind: $(ls -A "$d")"; return 1; }
+}
+check "--output FILE: written whole through a temporary file and rename, mode 0644, kept when a run fails" atomic
 check "--help and --version: exit 0" "[ \$(ex --help) = 0 ] && grep -q 'Exit status' '$out/ex.out' && [ \$(ex -V) = 0 ]"
 
 # 7. --compare-top: recorded top output through a stand-in top, then the real top on this host
