@@ -167,7 +167,7 @@ static int vm_not_ours(const struct vm_source *src, const char *version_path)
 	char path[4096], list[256] = "";
 	struct dirent **ents = NULL;
 	struct stat st;
-	size_t n = 0, used = 0, i;
+	size_t n = 0, shown = 0, used = 0, i;
 	int nent;
 
 	if (stat(src->root, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -176,16 +176,16 @@ static int vm_not_ours(const struct vm_source *src, const char *version_path)
 		return VM_EXIT_NOMODULE;
 	}
 	snprintf(path, sizeof(path), "%s/all", src->root);
-	if (access(path, F_OK) == 0)
+	if (version_path && access(path, F_OK) == 0)
 		return vm_incompatible(version_path, "missing (a vmacct module older than 0.1?)");
 	/* sorted, so the message is the same on every file system */
 	nent = scandir(src->root, &ents, NULL, alphasort);
 	for (i = 0; i < (nent > 0 ? (size_t)nent : 0); i++) {
-		const char *name = ents[i]->d_name;
+		char *name = ents[i]->d_name;
 		size_t l = strlen(name);
 
 		if (name[0] != '.' && n++ < 8 && used + l + 3 < sizeof(list) - 8) {
-			struct vm_bytes b = { (char *)name, l };
+			struct vm_bytes b = { name, l };
 			FILE *m = fmemopen(list + used, sizeof(list) - used, "w");
 
 			/* a name as a table shows it: printable only */
@@ -195,6 +195,7 @@ static int vm_not_ours(const struct vm_source *src, const char *version_path)
 				vm_put_table_text(m, &b, 40);
 				used += ftell(m);
 				fclose(m);
+				shown++;
 			}
 		}
 		free(ents[i]);
@@ -205,9 +206,10 @@ static int vm_not_ours(const struct vm_source *src, const char *version_path)
 		fprintf(stderr, "vmacct: %s is not vmacct's debugfs directory: it is empty (no "
 			"'version' or 'all' file)\n", src->root);
 	else
-		fprintf(stderr, "vmacct: %s is not vmacct's debugfs directory: no 'version' or 'all' "
-			"file; it holds %zu entr%s: %s%s\n", src->root, n, n == 1 ? "y" : "ies", list,
-			n > 8 ? ", ..." : "");
+		fprintf(stderr, "vmacct: %s is not vmacct's debugfs directory: %s; it holds %zu "
+			"entr%s: %s%s\n", src->root, version_path ? "no 'version' or 'all' file" :
+			"no 'all' file, and its 'version' is not a version number", n,
+			n == 1 ? "y" : "ies", list, shown < n ? ", ..." : "");
 	if (!src->root_is_default)
 		fprintf(stderr, "vmacct: the module's files are in /sys/kernel/debug/vmacct "
 			"(--root and $VMACCT_ROOT change that)\n");
@@ -242,6 +244,14 @@ int vm_check_version(const struct vm_source *src, char *ver, size_t verlen)
 	 */
 	errno = 0;
 	major = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end != '.' || end[1] < '0' || end[1] > '9') {
+		/* not a version number: a version file of something else (/proc has one) */
+		snprintf(path, sizeof(path), "%s/all", src->root);
+		if (access(path, F_OK)) {
+			free(buf);
+			return vm_not_ours(src, NULL);
+		}
+	}
 	if (errno || end == buf || *end != '.' || major != 0 || end[1] < '0' || end[1] > '9') {
 		char what[160];
 

@@ -248,12 +248,14 @@ check "one message prefix: getopt's errors start with vmacct:, not argv[0]" \
 		ex \$a >/dev/null; grep -v '^Try ' '$out/ex.err' | grep -qv '^vmacct: ' && { cat '$out/ex.err'; exit 1; }
 		grep -q '^vmacct: ' '$out/ex.err' || exit 1
 	done"
-mkdir -p "$out/empty"
+mkdir -p "$out/empty" "$out/procish"
+echo 'Linux version 6.12.0' >"$out/procish/version"
 check "--root at a directory that is not vmacct's, empty, or a file: exit 3, says what is there" \
 	"[ \$(ex --root '$FX/synthetic/maps') = 3 ] &&
 	 grep -q \"maps is not vmacct's debugfs directory: no 'version' or 'all' file; it holds 2 entries: 4242, 777\$\" '$out/ex.err' &&
 	 [ \$(ex --root '$out/empty') = 3 ] && grep -q 'it is empty' '$out/ex.err' &&
-	 [ \$(ex --root '$FX/synthetic/passwd') = 3 ] && grep -q 'it is a regular file' '$out/ex.err'"
+	 [ \$(ex --root '$FX/synthetic/passwd') = 3 ] && grep -q 'it is a regular file' '$out/ex.err' &&
+	 [ \$(ex --root '$out/procish') = 3 ] && grep -q \"its 'version' is not a version number; it holds 1 entry: version\$\" '$out/ex.err'"
 documented() {
 	"$V" --help >"$out/help.txt" || return 1
 	sed 's/\\-/-/g' "$tools/vmacct.8" >"$out/man.txt"
