@@ -283,7 +283,7 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 		if (o->height && (size_t)o->height > footer && rows > (size_t)o->height - footer)
 			rows = o->height - footer;
 		vm_timestamp(ts, sizeof(ts), &o->now);
-		fprintf(f, "vmacct %s  %zu processes  CHANGE: PSS since the last refresh\n", ts,
+		fprintf(f, "vmacct %s  %zu processes  CHANGE = PSS since last refresh\n", ts,
 			p->n);
 	}
 	used = 0;
@@ -348,7 +348,8 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 		if (c)
 			used += fprintf(f, " ");
 		if (k == VS_PID || (c == 0 && (k == VS_USER || vm_col_is_text(k)))) {
-			used += fprintf(f, k == VS_PID ? "%*s" : "%-*s", k == VS_PID ? w : 8, "TOTAL");
+			used += fprintf(f, k == VS_PID ? "%*s" : "%-*s", k == VS_PID ? w :
+					k == VS_USER ? 8 : c + 1 == ncols ? 0 : 24, "TOTAL");
 		} else if (k == VS_USER) {
 			used += fprintf(f, "%-8s", "");
 		} else if (vm_col_is_text(k)) {

@@ -230,6 +230,26 @@ static int vm_output_close(FILE *out, const char *tmp, const char *path, bool di
 	return err ? -1 : 0;
 }
 
+/* Each line at most @width characters (the text is printable ASCII or UTF-8 by now). */
+static void vm_put_cut(FILE *out, const char *s, size_t len, long width)
+{
+	size_t i = 0;
+	long cols = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\n') {
+			cols = 0;
+		} else if ((c & 0xc0) != 0x80 && ++cols > width) {
+			continue;	/* past the edge: a lead byte and its continuation bytes */
+		} else if ((c & 0xc0) == 0x80 && cols > width) {
+			continue;
+		}
+		fputc(c, out);
+	}
+}
+
 /* $VMACCT_NOW (seconds since the epoch) stands in for the clock: the tests' fixed timestamps. */
 static void vm_clock(struct timespec *ts)
 {
@@ -486,8 +506,9 @@ int main(int argc, char **argv)
 	flt.cmdline = o.cmdline;
 	vm_screen(&o, watch && mode == MODE_TABLE);
 	for (done = 0;; done++) {
-		FILE *out = stdout;
-		char tmp[4096];
+		FILE *out = stdout, *screen;
+		char tmp[4096], *sbuf = NULL;
+		size_t slen = 0;
 
 		vm_clock(&o.now);
 		if (output && vm_output_open(output, tmp, sizeof(tmp), &out)) {
@@ -497,12 +518,21 @@ int main(int argc, char **argv)
 		if (watch && mode == MODE_TABLE && !output && isatty(1))
 			fputs("\033[H\033[2J", out);	/* home and clear, as watch(1) */
 		o.watch = watch > 0;
+		/* a --watch screen is drawn whole, then cut at the terminal's width */
+		screen = watch && mode == MODE_TABLE && o.width > 0 && !output ?
+			open_memstream(&sbuf, &slen) : NULL;
 		if (compare)
-			r = vm_compare_top(out, &src, pids, npids, &o);
+			r = vm_compare_top(screen ? screen : out, &src, pids, npids, &o);
 		else if (npids)
-			r = vm_show_pids(out, &src, &o, mode, pids, npids);
+			r = vm_show_pids(screen ? screen : out, &src, &o, mode, pids, npids);
 		else
-			r = vm_show_all(out, &src, &o, mode, &flt);
+			r = vm_show_all(screen ? screen : out, &src, &o, mode, &flt);
+		if (screen) {
+			fclose(screen);
+			vm_put_cut(out, sbuf, slen, o.width);
+			free(sbuf);
+			sbuf = NULL;
+		}
 		if (output) {
 			/* a run that failed leaves the previous file in place */
 			if (vm_output_close(out, tmp, output, r && r != VM_EXIT_NOPID) && !r)

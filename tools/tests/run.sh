@@ -90,6 +90,7 @@ golden synthetic_json_pids synthetic --json 1 4242
 golden synthetic_prom_limit synthetic -P -s pss -n 1
 golden usage_long_option_argument synthetic --pretty=1
 COLUMNS=80 LINES=24 golden synthetic_watch_80x24 synthetic -w 0.1 --count 2
+COLUMNS=60 LINES=9 golden synthetic_watch_60x9 synthetic -w 0.1 --count 1
 golden synthetic_json_watch synthetic -j -u root -w 0.1 --count 2
 golden guest_table $G
 golden guest_detail_maps $G -m $gp
@@ -202,6 +203,9 @@ check "prometheus values are the fixture's kB times 1024" \
 # 5. hostile names: one table row per process whatever the name
 check "table: one line per process with hostile comms (guest fixture)" \
 	"[ \$(grep -c . '$out/guest_table.out') -eq \$((\$(grep -c . '$FX/$G/all') - 1 + 5)) ]"
+check "--watch screens fit: 80 and 60 columns, 9 lines" \
+	"awk 'length(\$0) > 80 { bad = 1 } END { exit bad }' '$out/synthetic_watch_80x24.out' &&
+	 awk 'length(\$0) > 60 { bad = 1 } END { exit bad || NR > 9 - 1 }' '$out/synthetic_watch_60x9.out'"
 check "table: no control bytes in any table output" \
 	"! LC_ALL=C grep -l \$'[\\x01-\\x08\\x0b-\\x1f\\x7f]' '$out'/*table*.out '$out'/*detail*.out"
 
