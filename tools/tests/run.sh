@@ -263,13 +263,15 @@ check "--root at a directory that is not vmacct's, empty, or a file: exit 3, say
 documented() {
 	"$V" --help >"$out/help.txt" || return 1
 	sed 's/\\-/-/g' "$tools/vmacct.8" >"$out/man.txt"
+	awk 'length($0) > 80 { print "--help line over 80 columns: " $0; bad = 1 } END { exit bad }' \
+		"$out/help.txt" || return 1
 	for o in pid user command sort reverse limit columns cmdline kb watch count maps compare-top \
 		json pretty prometheus output root proc help version; do
 		grep -qF -- "--$o" "$out/help.txt" || { echo "--$o not in --help"; return 1; }
 		grep -qF -- "--$o" "$out/man.txt" || { echo "--$o not in vmacct.8"; return 1; }
 	done
 }
-check "every option is in --help and in vmacct.8" documented
+check "every option is in --help (within 80 columns) and in vmacct.8" documented
 atomic() {
 	local d="$out/textfile"
 	rm -rf "$d" && mkdir -p "$d" || return 1
