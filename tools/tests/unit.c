@@ -105,6 +105,10 @@ int main(void)
 	ok(vm_sort_key("pss") == VF_PSS && vm_sort_key("RES") == VF_TOP_RES &&
 	   vm_sort_key("shr_error") == VS_SHR_ERROR && vm_sort_key("bogus") == -1,
 	   "sort keys: field names and top's column names");
+	ok(vm_sort_key("PSS") == VF_PSS && vm_sort_key("Anon_Shared") == VF_ANON_SHARED &&
+	   vm_sort_key("SHR_ERR") == VS_SHR_ERROR && vm_sort_key("CmdLine") == VS_CMDLINE &&
+	   vm_sort_key("COMMAND") == VS_COMM && vm_sort_key("KSM") == VF_KSM,
+	   "sort keys and column names: any case, the table's names (SHR_ERR, COMMAND)");
 	{
 		uint64_t f[VF_NR] = { 0 };
 		struct vm_verdict v;
