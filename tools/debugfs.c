@@ -74,8 +74,9 @@ static int vm_explain_root(const struct vm_source *src, int err)
 	struct statfs sfs;
 
 	if (err == EACCES || err == EPERM) {
-		fprintf(stderr, "vmacct: %s: permission denied: vmacct's debugfs files are readable by "
-			"root only; run vmacct as root (sudo vmacct)\n", src->root);
+		if (!src->quiet_perm)
+			fprintf(stderr, "vmacct: %s: permission denied: vmacct's debugfs files are "
+				"readable by root only; run vmacct as root (sudo vmacct)\n", src->root);
 		return VM_EXIT_PERM;
 	}
 	if (err != ENOENT && err != ENOTDIR) {
@@ -529,7 +530,7 @@ void vm_maps_free(struct vm_maps *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void *vm_grow(void *v, size_t *cap, size_t n, size_t size)
+void *vm_grow(void *v, size_t *cap, size_t n, size_t size)
 {
 	void *nv;
 

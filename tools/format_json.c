@@ -35,8 +35,33 @@ static void vm_json_extras(json_writer_t *w, const uint64_t *x, uint32_t xset)
 			jsonw_uint_field(w, vm_extra_names[k], x[k]);
 }
 
+/* A value, or null where it is not known (read without root, from smaps_rollup). */
+static void vm_json_num(json_writer_t *w, const char *name, int64_t v, bool known)
+{
+	jsonw_name(w, name);
+	if (known)
+		jsonw_int(w, v);
+	else
+		jsonw_null(w);
+}
+
+static void vm_json_fields(json_writer_t *w, const uint64_t *f, uint32_t unavail)
+{
+	int k;
+
+	for (k = 0; k < VF_NR; k++) {
+		jsonw_name(w, vm_field_names[k]);
+		if (unavail & 1u << k)
+			jsonw_null(w);
+		else
+			jsonw_uint(w, f[k]);
+	}
+}
+
 static void vm_json_verdict(json_writer_t *w, const struct vm_proc *p)
 {
+	bool split = !(p->unavail & (1u << VF_FILE_PRIVATE | 1u << VF_SHMEM_PRIVATE |
+				     1u << VF_ANON_SHARED));
 	struct vm_verdict v;
 
 	vm_verdict(p->f, &v);
@@ -46,12 +71,12 @@ static void vm_json_verdict(json_writer_t *w, const struct vm_proc *p)
 	jsonw_int_field(w, "top_shr", v.top_shr);
 	jsonw_int_field(w, "shared", v.shared);
 	jsonw_int_field(w, "shr_error", v.error);
-	jsonw_int_field(w, "file_private", v.file_private);
-	jsonw_int_field(w, "shmem_private", v.shmem_private);
-	jsonw_int_field(w, "anon_shared", v.anon_shared);
-	jsonw_int_field(w, "counter_drift", v.drift);
+	vm_json_num(w, "file_private", v.file_private, split);
+	vm_json_num(w, "shmem_private", v.shmem_private, split);
+	vm_json_num(w, "anon_shared", v.anon_shared, split);
+	vm_json_num(w, "counter_drift", v.drift, split);
 	/* at most this much of anon_shared is KSM's, the rest is fork's (copy-on-write) */
-	jsonw_uint_field(w, "ksm", p->f[VF_KSM]);
+	vm_json_num(w, "ksm", p->f[VF_KSM], !(p->unavail & 1u << VF_KSM));
 	jsonw_end_object(w);
 }
 
@@ -90,7 +115,6 @@ static void vm_json_maps(json_writer_t *w, const struct vm_maps *maps)
 static void vm_json_proc(json_writer_t *w, const struct vm_proc *p, const struct vm_maps *maps)
 {
 	char ub[32];
-	int k;
 
 	jsonw_start_object(w);
 	jsonw_int_field(w, "pid", p->pid);
@@ -105,8 +129,7 @@ static void vm_json_proc(json_writer_t *w, const struct vm_proc *p, const struct
 		jsonw_name(w, "user");
 		jsonw_null(w);
 	}
-	for (k = 0; k < VF_NR; k++)
-		jsonw_uint_field(w, vm_field_names[k], p->f[k]);
+	vm_json_fields(w, p->f, p->unavail);
 	vm_json_extras(w, p->x, p->xset);
 	jsonw_int_field(w, "shr_error", vm_shr_error(p->f));
 	vm_json_verdict(w, p);
@@ -136,7 +159,7 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 {
 	json_writer_t *w = jsonw_new(f, o->pretty);
 	uint64_t sum[VF_NR] = { 0 }, xsum[VM_MAX_EXTRA] = { 0 };
-	uint32_t xset = 0;
+	uint32_t xset = 0, unavail = 0;
 	char ts[40];
 	size_t i;
 	int k;
@@ -144,7 +167,13 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 	if (!w)
 		return;
 	jsonw_start_object(w);
-	jsonw_string_field(w, "module_version", o->version ? o->version : "");
+	jsonw_name(w, "module_version");
+	if (o->version)
+		jsonw_string(w, o->version);
+	else
+		jsonw_null(w);	/* not root: the module's files were not read */
+	/* where the numbers come from: the module, or without root the user's smaps_rollup */
+	jsonw_string_field(w, "source", o->own ? "smaps_rollup" : "vmacct");
 	jsonw_string_field(w, "unit", "kB");
 	vm_timestamp(ts, sizeof(ts), &o->now);
 	jsonw_string_field(w, "timestamp", ts);
@@ -156,6 +185,7 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 		for (k = 0; k < vm_nextra; k++)
 			xsum[k] += p[i].x[k];
 		xset |= p[i].xset;
+		unavail |= p[i].unavail;
 		if (o->limit < 0 || i < (size_t)o->limit || o->maps)
 			vm_json_proc(w, &p[i], maps ? maps[i] : NULL);
 	}
@@ -163,8 +193,7 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 	jsonw_name(w, "totals");
 	jsonw_start_object(w);
 	jsonw_uint_field(w, "processes", n);
-	for (k = 0; k < VF_NR; k++)
-		jsonw_uint_field(w, vm_field_names[k], sum[k]);
+	vm_json_fields(w, sum, unavail);
 	vm_json_extras(w, xsum, xset);
 	jsonw_int_field(w, "shr_error", vm_shr_error(sum));
 	jsonw_end_object(w);

@@ -247,15 +247,18 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 	const int *cols = o->ncols ? o->cols : vm_default_cols;
 	size_t ncols = o->ncols ? o->ncols : sizeof(vm_default_cols) / sizeof(*vm_default_cols);
 	int wide = 0, cmdcols[sizeof(vm_default_cols) / sizeof(*vm_default_cols)];
+	uint32_t unavail = 0;
 	uint64_t sum[VF_NR] = { 0 }, mt = 0, mf = 0, mc = 0, ma = 0;
 	size_t i, c, shown = 0, rows = p->n, footer;
 	bool change = o->watch, meminfo = vm_meminfo(proc, &mt, &mf, &mc, &ma);
 	char b[40], name[40], ts[40];
 	int used;
 
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		for (c = 0; c < VF_NR; c++)
 			sum[c] += p->v[i].f[c];
+		unavail |= p->v[i].unavail;
+	}
 	if (o->limit >= 0 && (size_t)o->limit < rows)
 		rows = o->limit;
 	if (o->cmdline && !o->ncols) {
@@ -322,6 +325,8 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 			} else if (k == VS_SHR_ERROR) {
 				vm_human(b, sizeof(b), vm_shr_error(q->f), true, o->kb);
 				used += fprintf(f, "%*s", w, b);
+			} else if (q->unavail & 1u << k) {
+				used += fprintf(f, "%*s", w, "-");
 			} else {
 				vm_human(b, sizeof(b), q->f[k], false, o->kb);
 				used += fprintf(f, "%*s", w, b);
@@ -363,6 +368,8 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 		} else if (k == VS_SHR_ERROR) {
 			vm_human(b, sizeof(b), vm_shr_error(sum), true, o->kb);
 			used += fprintf(f, "%*s", w, b);
+		} else if (unavail & 1u << k) {
+			used += fprintf(f, "%*s", w, "-");
 		} else {
 			vm_human(b, sizeof(b), sum[k], false, o->kb);
 			used += fprintf(f, "%*s", w, b);
@@ -387,7 +394,8 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 			"per process that maps it.\n", hs(name, sum[VF_TOP_RES], o),
 			hs(ts, sum[VF_TOP_SHR], o));
 		fprintf(f, "VIRT RES SHR: what top shows (kernel counters). SHARED PRIVATE PSS SWAP: "
-			"exact, from the page tables. SHR_ERR = SHR - SHARED.\n");
+			"%s. SHR_ERR = SHR - SHARED.\n", o->own ? "from smaps_rollup (not root: "
+			"no vmacct)" : "exact, from the page tables");
 	}
 	if (meminfo && o->watch) {
 		char t[40], u[40], pc[40];

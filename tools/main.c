@@ -116,7 +116,7 @@ static int vm_show_all(FILE *out, const struct vm_source *src, const struct vm_o
 		       const struct vm_filter *flt)
 {
 	struct vm_procs p;
-	int r = vm_read_all(src, &p), sel;
+	int r = o->own ? vm_read_own(src, &p) : vm_read_all(src, &p), sel;
 
 	if (r)
 		return r;
@@ -129,7 +129,7 @@ static int vm_show_all(FILE *out, const struct vm_source *src, const struct vm_o
 	else
 		vm_table_all(out, &p, o, src->proc);
 	vm_procs_free(&p);
-	return sel;
+	return sel ? sel : o->own ? VM_EXIT_PERM : VM_EXIT_OK;
 }
 
 static int vm_show_pids(FILE *out, const struct vm_source *src, const struct vm_opts *o, int mode,
@@ -501,11 +501,21 @@ int main(int argc, char **argv)
 		r = vm_usage_error("-c: not a valid extended regular expression", regex);
 	else if (cols && vm_parse_columns(&o, cols))
 		r = VM_EXIT_USAGE;	/* the column was named */
-	else
+	else {
+		/* not root: the table and JSON fall back to the user's own processes */
+		src.quiet_perm = geteuid() != 0 && !npids && !compare && mode != MODE_PROM;
 		r = vm_check_version(&src, ver, sizeof(ver));
+		if (r == VM_EXIT_PERM && src.quiet_perm) {
+			fprintf(stderr, "vmacct: not root: showing only your own processes, from "
+				"/proc/PID/smaps_rollup (the anon/file/shmem split unavailable: -); "
+				"run vmacct as root (sudo vmacct) for every process, exactly\n");
+			o.own = true;
+			r = VM_EXIT_OK;
+		}
+	}
 	if (r)
 		goto out;
-	o.version = ver;
+	o.version = o.own ? NULL : ver;
 	flt.cmdline = o.cmdline;
 	vm_screen(&o, watch && mode == MODE_TABLE);
 	for (done = 0;; done++) {

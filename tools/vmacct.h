@@ -63,6 +63,7 @@ struct vm_proc {
 	uint64_t x[VM_MAX_EXTRA];	/* kB; fields this reader does not know, see xset */
 	uint32_t xset;
 	long uid;		/* -1 when unknown */
+	uint32_t unavail;	/* VF_* bits: not known (read without root, from smaps_rollup) */
 	struct vm_bytes cmdline;	/* --cmdline: /proc/PID/cmdline, arguments joined by spaces */
 };
 
@@ -90,6 +91,7 @@ struct vm_source {
 	const char *root;	/* the module's debugfs directory */
 	const char *proc;	/* procfs, for the owner of a process (USER column) */
 	bool root_is_default;
+	bool quiet_perm;	/* "not root" is explained by the caller (its fallback) */
 };
 
 /* debugfs.c: each returns a VM_EXIT_* code and has printed the reason on stderr. */
@@ -100,6 +102,9 @@ int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out);
 void vm_procs_free(struct vm_procs *p);
 void vm_maps_free(struct vm_maps *m);
 void vm_proc_free(struct vm_proc *p);
+void *vm_grow(void *v, size_t *cap, size_t n, size_t size);
+/* unprivileged.c: the user's own processes from procfs, without the module */
+int vm_read_own(const struct vm_source *src, struct vm_procs *out);
 enum { VM_PID_GONE, VM_PID_NOFILE, VM_PID_THREAD, VM_PID_KTHREAD, VM_PID_ZOMBIE };
 int vm_pid_kind(const struct vm_source *src, int pid, int *tgid, char *name, size_t namelen);
 int vm_explain_nopid(const struct vm_source *src, int pid);
@@ -129,6 +134,7 @@ struct vm_opts {
 	bool reverse;		/* -r */
 	bool cmdline;		/* --cmdline: COMMAND shows the command line */
 	bool watch;		/* --watch: a screen (time, changes) */
+	bool own;		/* not root: own processes from smaps_rollup (unprivileged.c) */
 	int cols[32];		/* -o: VF_* and VS_* keys; ncols 0 = the default columns */
 	size_t ncols;
 	long width, height;	/* the terminal (0: no limit) */

@@ -42,7 +42,8 @@ diag() { results+=("# $*"); }
 golden() {
 	local name=$1 fx=$2
 	shift 2
-	"$V" --root "$FX/$fx" --proc "$FX/$fx/proc" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	# RUN_AS: a command to run the reader through (setpriv, for the tests as nobody)
+	${RUN_AS:-} "$V" --root "$FX/$fx" --proc "$FX/$fx/proc" "$@" >"$out/$name.out" 2>"$out/$name.err"
 	echo "exit $?" >>"$out/$name.err"
 	if [ $update = 1 ]; then
 		cp "$out/$name.out" "$EXP/$name.out"
@@ -148,7 +149,8 @@ for p in doc['processes']:
     if 'ksm' in p:
         assert p['verdict']['ksm'] == p['ksm']
 # one shape for every mode: the same top-level keys; totals add up over the processes
-assert list(doc) == ['module_version', 'unit', 'timestamp', 'processes', 'totals'], list(doc)
+assert list(doc) == ['module_version', 'source', 'unit', 'timestamp', 'processes', 'totals'], list(doc)
+assert doc['source'] == 'vmacct'
 assert doc['timestamp'].endswith('Z')
 t = doc['totals']
 if t['processes'] == len(doc['processes']):
@@ -219,6 +221,12 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	cp -r "$FX/synthetic" "$out/private" && chmod 0700 "$out/private" && chmod 0755 "$out"
 	check "not root: exit 4, says run as root" \
 		"[ \$(ex_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups '$V' --root '$out/private' >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err'"
+	# without root: the user's own processes from smaps_rollup (nobody owns 31337 in the fixture)
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	RUN_AS=$nobody golden nonroot_table ../out/private --proc "$FX/synthetic/proc"
+	RUN_AS=$nobody golden nonroot_json ../out/private --proc "$FX/synthetic/proc" --pretty
+	check "not root, --prometheus (no fallback: a scrape must not change meaning): exit 4" \
+		"[ \$(ex_nobody() { $nobody '$V' --root '$out/private' -P >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err' && [ ! -s '$out/ex.out' ]"
 else
 	skip "not root: exit 4" "needs root and setpriv to drop to nobody"
 fi
