@@ -359,8 +359,12 @@ void vm_table_all(FILE *f, const struct vm_procs *p, const struct vm_opts *o, co
 			used += fprintf(f, "%-8s", "");
 		} else if (vm_col_is_text(k)) {
 			if (c + 1 == ncols && shown < p->n) {
-				struct vm_bytes note = { "(all processes, not only those shown)", 37 };
+				/* over every process selected (-p, -u, -c), not only the -n shown */
+				char text[64];
+				struct vm_bytes note = { text, 0 };
 
+				note.len = snprintf(text, sizeof(text), "(all %zu, not only the %zu shown)",
+						    p->n, shown);
 				vm_put_text_col(f, &note, used, true, o);
 			} else if (c + 1 < ncols) {
 				used += fprintf(f, "%-24s", "");
