@@ -214,7 +214,11 @@ int vm_select(const struct vm_source *src, struct vm_procs *p, const struct vm_f
 	size_t i, n = 0;
 	int ret = VM_EXIT_OK;
 
-	if (o->cmdline)
+	bool cmdline = o->cmdline || o->sort_field == VS_CMDLINE;
+
+	for (i = 0; i < o->ncols; i++)
+		cmdline |= o->cols[i] == VS_CMDLINE;
+	if (cmdline)
 		for (i = 0; i < p->n; i++)
 			vm_read_cmdline(src, &p->v[i]);
 	if (!flt->npids && !flt->nusers && !flt->have_re)

@@ -84,6 +84,7 @@ golden synthetic_table_user synthetic -u postgres,0
 golden synthetic_table_command synthetic -c '^(post|sys)'
 golden synthetic_table_columns synthetic -o pid,pss,shr_err,comm
 golden synthetic_table_cmdline synthetic --cmdline -k
+golden synthetic_table_cmdline_column_sort synthetic -o pid,cmdline -s CMDLINE
 golden synthetic_detail_thread synthetic 4243
 golden synthetic_kernel_thread synthetic 2
 golden synthetic_zombie synthetic 666
