@@ -1,22 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # vmacct: the module (module/, built by Kbuild), the reader (tools/) and the selftests (selftests/).
+# The kernels of check, bench, fuzz and refresh are the rows of scripts/kernels.txt (KERNELS=...
+# picks some). HACKING.md says where everything lives and which loop to run when.
 #
 #   make                 module against KDIR (and the reader, once tools/ has one)
 #   make selftests KSFT_DIR=<linux>/tools/testing/selftests   the selftest programs
 #   make install         module into /lib/modules/<KDIR's release>/updates, reader into $(PREFIX)/sbin
+#   make -C tools check  the reader's host-side tests (seconds)
+#   make check-quick     the fast loop: one kernel (the table's default, or KERNELS=...), W=1 build,
+#                        one boot with the module basics and the layout and crosscheck selftests
 #   make check           the whole kernel matrix in QEMU guests + host-side tests (KERNELS=6.12 for one)
 #   make bench           performance against smaps_rollup/top in QEMU guests (not part of check;
-#                        KERNELS=6.12 for one; results in build/bench-<kernel>.txt)
+#                        the kernels with bench=yes, KERNELS=6.12 for one; build/bench-<kernel>.txt)
 #   make fuzz            vmacct_fuzz alone for SECONDS (600) per kernel, two guests at a time (not part
 #                        of check; KERNELS="6.12 7.2", SEED=N first seed, SECONDS=0 one seed,
 #                        FUZZ_ARGS="--steps N --no-op NAME"; results in build/fuzz-<kernel>.txt)
 #   make demo            boot the default kernel with a demonstration workload and show vmacct's view
 #   make refresh         pick up newer kernels from the archive for the cached matrix
 #   make clean           remove everything built
+#   make help            this list
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-KERNELS ?= 6.1 6.12 7.2 debug
+# Empty: each script's default from scripts/kernels.txt (every kernel; bench: those with bench=yes;
+# check-quick: the default kernel).
+KERNELS ?=
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -42,12 +50,14 @@ reader_install:
 check:
 	scripts/check.sh $(KERNELS)
 
+check-quick:
+	VMACCT_QUICK=1 scripts/check.sh $(KERNELS)
+
 demo:
 	scripts/demo.sh
 
-# The debug kernel measures KASAN and lockdep, not vmacct: bench defaults to the release kernels.
 bench:
-	scripts/bench.sh $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),6.1 6.12 7.2)
+	scripts/bench.sh $(KERNELS)
 
 # SECONDS is make's variable here, not bash's clock: it reaches fuzz.sh as an argument.
 SECONDS ?= 600
@@ -65,5 +75,9 @@ clean:
 		-o -name 'modules.order' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd module/Module.symvers
 
-.PHONY: all module modules_install reader reader_install selftests install check bench fuzz demo refresh \
-	clean
+# The head comment of this file is the list: one source for it and for `make help`.
+help:
+	@sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' $(firstword $(MAKEFILE_LIST))
+
+.PHONY: all module modules_install reader reader_install selftests install check check-quick bench \
+	fuzz demo refresh clean help

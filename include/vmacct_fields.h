@@ -56,3 +56,23 @@ VMACCT_FIELD(SHARED_DIRTY,	shared_dirty,	VMACCT_ROW_LAST)
 VMACCT_FIELD(KSM,		ksm,		VMACCT_ROW_LAST)
 #undef VMACCT_FIELD
 #endif /* VMACCT_FIELD */
+
+/*
+ * The fields of a group's row (the `users` and `comms` files), in order, all in kB; the same rule:
+ * appended, never inserted. VMACCT_GROUP_FIELD(id, name): F_GROUP_id in the module, VG_id in user
+ * space. README.md defines them ("The numbers of a group").
+ */
+#ifdef VMACCT_GROUP_FIELD
+VMACCT_GROUP_FIELD(RESIDENT,		resident)
+VMACCT_GROUP_FIELD(UNIQUE,		unique)
+VMACCT_GROUP_FIELD(SHARED_OUT,		shared_out)
+VMACCT_GROUP_FIELD(PSS,			pss)
+VMACCT_GROUP_FIELD(SWAP,		swap)
+VMACCT_GROUP_FIELD(ANON_UNIQUE,		anon_unique)
+VMACCT_GROUP_FIELD(ANON_SHARED_OUT,	anon_shared_out)
+VMACCT_GROUP_FIELD(FILE_UNIQUE,		file_unique)
+VMACCT_GROUP_FIELD(FILE_SHARED_OUT,	file_shared_out)
+VMACCT_GROUP_FIELD(SHMEM_UNIQUE,	shmem_unique)
+VMACCT_GROUP_FIELD(SHMEM_SHARED_OUT,	shmem_shared_out)
+#undef VMACCT_GROUP_FIELD
+#endif /* VMACCT_GROUP_FIELD */

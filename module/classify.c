@@ -85,10 +85,13 @@ unsigned long vmacct_account_folio(struct vmacct_acct *a, struct folio *folio, s
 	for (i = 0; i < nr; i++) {
 		int mapcount = vmacct_page_mapcount(folio, page + i);
 
-		if (mapcount < 2)
+		if (mapcount < 2) {
 			pss += (u64)PAGE_SIZE << VMACCT_PSS_SHIFT;
-		else
+		} else {
 			pss += vmacct_shared_pss(a, mapcount);
+			if (a->shares)
+				vmacct_share_page(a->shares, page_to_pfn(page) + i, mapcount, kind);
+		}
 		if (vmacct_folio_exclusive(folio, mapcount))
 			private++;
 	}

@@ -7,6 +7,7 @@
 #include <linux/page-flags.h>
 
 #include "compat-mm.h"
+#include "group.h"
 #include "stats.h"
 
 /*
@@ -33,6 +34,8 @@ struct vmacct_acct {
 	 */
 	int pss_mapcount;
 	u64 pss_quotient;
+	/* A group read (group.h): the pages mapped more than once are noted here; else NULL. */
+	struct vmacct_shares *shares;
 };
 
 static inline void vmacct_acct_init(struct vmacct_acct *a, struct vmacct_stats *st)
@@ -94,10 +97,13 @@ static inline void vmacct_account_small(struct vmacct_acct *a, struct folio *fol
 		mapcount = vmacct_page_mapcount(folio, &folio->page);
 		private = vmacct_folio_exclusive(folio, mapcount);
 	}
-	if (mapcount < 2)
+	if (mapcount < 2) {
 		a->whole_nr++;
-	else
+	} else {
 		a->divided_pss += vmacct_shared_pss(a, mapcount);
+		if (unlikely(a->shares))
+			vmacct_share_page(a->shares, folio_pfn(folio), mapcount, kind);
+	}
 	if (private) {
 		a->private_nr[kind]++;
 		a->private_dirty_nr += dirty;

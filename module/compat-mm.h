@@ -240,4 +240,13 @@ static inline unsigned long vmacct_statm_counter(struct mm_struct *mm, int membe
 #endif
 }
 
+/* Allocate one object of the type of @v (an lvalue, not evaluated): the 7.x typed helpers. */
+#ifdef VMACCT_HAVE_KMALLOC_OBJ
+#define vmacct_kzalloc_obj(v, gfp)	kzalloc_obj(v, gfp)
+#define vmacct_kvmalloc_obj(v, gfp)	kvmalloc_obj(v, gfp)
+#else
+#define vmacct_kzalloc_obj(v, gfp)	kzalloc(sizeof(v), gfp)
+#define vmacct_kvmalloc_obj(v, gfp)	kvmalloc(sizeof(v), gfp)
+#endif
+
 #endif /* VMACCT_COMPAT_MM_H */

@@ -50,7 +50,7 @@ static int vmacct_read_process(struct task_struct *task, struct vmacct_stats *st
 	if (!mm)
 		return -ESRCH;
 	memset(st, 0, sizeof(*st));
-	ret = vmacct_walk_mm(mm, st);
+	ret = vmacct_walk_mm(mm, st, NULL);
 	vmacct_read_top(mm, top);
 	mmput(mm);
 	return ret;
@@ -60,7 +60,7 @@ static int vmacct_read_process(struct task_struct *task, struct vmacct_stats *st
  * Every file is read-only: a write-mode or truncating open fails with EPERM, even for root (whom
  * the 0400 mode does not stop), before anything could change.
  */
-static int vmacct_open_check(struct file *file)
+int vmacct_open_check(struct file *file)
 {
 	if ((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC))
 		return -EPERM;
@@ -233,7 +233,7 @@ static int vmacct_maps_show(struct seq_file *m, void *v)
 	 * walk lets go of mmap_lock and the VMA changes meanwhile, it goes on over the rest of that
 	 * range in whatever covers it then (walk.h); `mapped` is what it found still mapped.
 	 */
-	ret = vmacct_walk_span(&p->lock, vi.start, vi.end, &st);
+	ret = vmacct_walk_span(&p->lock, vi.start, vi.end, &st, NULL);
 	if (!ret) {
 		vmacct_show_maps_row(m, &vi, &st);
 		p->shown_end = vi.end;

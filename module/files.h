@@ -13,6 +13,12 @@ extern const struct file_operations vmacct_summary_fops;
 extern const struct file_operations vmacct_maps_fops;
 extern const struct file_operations vmacct_all_fops;
 extern const struct file_operations vmacct_stats_fops;
+extern const struct file_operations vmacct_users_fops;		/* group_files.c */
+extern const struct file_operations vmacct_comms_fops;		/* group_files.c */
+extern const struct file_operations vmacct_sharing_fops;	/* sharing.c */
+
+/* EPERM for an open that could write or truncate: every file is read-only. */
+int vmacct_open_check(struct file *file);
 
 struct task_struct *vmacct_next_process(int *nr);
 

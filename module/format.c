@@ -158,3 +158,93 @@ void vmacct_show_maps_row(struct seq_file *m, const struct vmacct_vma_info *vi,
 	vmacct_seq_escape(m, vi->path);
 	seq_putc(m, '\n');
 }
+
+/* --- the group files (group.h): fields from include/vmacct_fields.h's group list --- */
+
+enum {
+#define VMACCT_GROUP_FIELD(id, ...) F_GROUP_##id,
+#include "vmacct_fields.h"
+	VMACCT_NR_GROUP_FIELDS
+};
+
+static const char *const vmacct_group_fields[VMACCT_NR_GROUP_FIELDS] = {
+#define VMACCT_GROUP_FIELD(id, name) \
+	[F_GROUP_##id] = #name,
+#include "vmacct_fields.h"
+};
+
+/* All in kB; pss rounds down once, as a process's. */
+static void vmacct_group_values(const struct vmacct_group *g, u64 v[VMACCT_NR_GROUP_FIELDS])
+{
+	u64 unique = 0, shared_out = 0;
+	int k;
+
+	for (k = 0; k < VMACCT_NR_KINDS; k++) {
+		unique += g->unique[k];
+		shared_out += g->shared_out[k];
+	}
+	memset(v, 0, VMACCT_NR_GROUP_FIELDS * sizeof(*v));
+	v[F_GROUP_RESIDENT] = (unique + shared_out) >> 10;
+	v[F_GROUP_UNIQUE] = unique >> 10;
+	v[F_GROUP_SHARED_OUT] = shared_out >> 10;
+	v[F_GROUP_PSS] = g->pss >> (10 + VMACCT_PSS_SHIFT);
+	v[F_GROUP_SWAP] = g->swap >> 10;
+	v[F_GROUP_ANON_UNIQUE] = g->unique[VMACCT_ANON] >> 10;
+	v[F_GROUP_ANON_SHARED_OUT] = g->shared_out[VMACCT_ANON] >> 10;
+	v[F_GROUP_FILE_UNIQUE] = g->unique[VMACCT_FILE] >> 10;
+	v[F_GROUP_FILE_SHARED_OUT] = g->shared_out[VMACCT_FILE] >> 10;
+	v[F_GROUP_SHMEM_UNIQUE] = g->unique[VMACCT_SHMEM] >> 10;
+	v[F_GROUP_SHMEM_SHARED_OUT] = g->shared_out[VMACCT_SHMEM] >> 10;
+}
+
+void vmacct_show_group_header(struct seq_file *m, const char *key, const char *name)
+{
+	int i;
+
+	seq_puts(m, "#");
+	if (key)
+		seq_printf(m, " %s", key);
+	seq_puts(m, " procs");
+	for (i = 0; i < VMACCT_NR_GROUP_FIELDS; i++)
+		seq_printf(m, " %s", vmacct_group_fields[i]);
+	if (name)
+		seq_printf(m, " %s", name);
+	seq_putc(m, '\n');
+}
+
+void vmacct_show_group_row(struct seq_file *m, const char *key, u32 id, const char *name,
+			   const struct vmacct_group *g)
+{
+	u64 v[VMACCT_NR_GROUP_FIELDS];
+	int i;
+
+	vmacct_group_values(g, v);
+	if (key)
+		seq_printf(m, "%u ", id);
+	seq_printf(m, "%u", g->procs);
+	for (i = 0; i < VMACCT_NR_GROUP_FIELDS; i++)
+		seq_printf(m, " %llu", v[i]);
+	if (name) {
+		seq_putc(m, ' ');
+		vmacct_seq_escape(m, name);
+	}
+	seq_putc(m, '\n');
+}
+
+/* --- sharing/<pid> --- */
+
+void vmacct_show_sharing_header(struct seq_file *m)
+{
+	seq_puts(m, "# pid shared anon_shared file_shared shmem_shared comm\n");
+}
+
+void vmacct_show_sharing_row(struct seq_file *m, pid_t pid, const char *comm,
+			     const u64 shared[VMACCT_NR_KINDS])
+{
+	u64 all = shared[VMACCT_ANON] + shared[VMACCT_FILE] + shared[VMACCT_SHMEM];
+
+	seq_printf(m, "%d %llu %llu %llu %llu ", pid, all >> 10, shared[VMACCT_ANON] >> 10,
+		   shared[VMACCT_FILE] >> 10, shared[VMACCT_SHMEM] >> 10);
+	vmacct_seq_escape(m, comm);
+	seq_putc(m, '\n');
+}

@@ -5,6 +5,7 @@
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
+#include "group.h"
 #include "stats.h"
 
 /* What the maps/<pid> row says about a VMA besides its counts, captured under mmap_lock. */
@@ -23,5 +24,19 @@ void vmacct_show_all_row(struct seq_file *m, pid_t pid, const char *comm,
 void vmacct_show_maps_header(struct seq_file *m);
 void vmacct_show_maps_row(struct seq_file *m, const struct vmacct_vma_info *vi,
 			  const struct vmacct_stats *st);
+
+/*
+ * The group files: a header, then one row per group. @key: the name of the leading key column
+ * ("uid"), or NULL; @name: the name of the trailing free-text column ("comm"), or NULL.
+ */
+void vmacct_show_group_header(struct seq_file *m, const char *key, const char *name);
+/* One group's row: @key (printed when the header has a key column), its counts, @name or NULL. */
+void vmacct_show_group_row(struct seq_file *m, const char *key, u32 id, const char *name,
+			   const struct vmacct_group *g);
+
+/* sharing/<pid>: a header, then one row per process sharing pages, @shared in bytes by kind. */
+void vmacct_show_sharing_header(struct seq_file *m);
+void vmacct_show_sharing_row(struct seq_file *m, pid_t pid, const char *comm,
+			     const u64 shared[VMACCT_NR_KINDS]);
 
 #endif /* VMACCT_FORMAT_H */

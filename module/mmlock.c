@@ -22,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/timekeeping.h>
 
+#include "group.h"
 #include "mmlock.h"
 
 static atomic64_t vmacct_walks, vmacct_walks_interrupted;
@@ -115,5 +116,6 @@ int vmacct_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "lock_budget_steps: %d\n", VMACCT_LOCK_BUDGET);
 	seq_printf(m, "max_lock_hold_steps: %lld\n", atomic64_read(&vmacct_max_hold_steps));
 	seq_printf(m, "max_lock_hold_ns: %lld\n", atomic64_read(&vmacct_max_hold_ns));
+	vmacct_group_stats_show(m);
 	return 0;
 }

@@ -167,15 +167,15 @@ static int vmacct_iterate_pids(struct dir_context *ctx)
 	return 0;
 }
 
-/* --- maps/ --- */
+/* --- maps/ and sharing/: a directory of pids, whose files' operations are its i_private --- */
 
-static struct dentry *vmacct_maps_lookup(struct inode *dir, struct dentry *dentry,
-					 unsigned int flags)
+static struct dentry *vmacct_pid_dir_lookup(struct inode *dir, struct dentry *dentry,
+					    unsigned int flags)
 {
-	return vmacct_pid_lookup(dir, dentry, &vmacct_maps_fops);
+	return vmacct_pid_lookup(dir, dentry, dir->i_private);
 }
 
-static int vmacct_maps_iterate(struct file *file, struct dir_context *ctx)
+static int vmacct_pid_dir_iterate(struct file *file, struct dir_context *ctx)
 {
 	if (!dir_emit_dots(file, ctx))
 		return 0;
@@ -184,29 +184,34 @@ static int vmacct_maps_iterate(struct file *file, struct dir_context *ctx)
 	return vmacct_iterate_pids(ctx);
 }
 
-static const struct inode_operations vmacct_maps_dir_iops = {
-	.lookup = vmacct_maps_lookup,
+static const struct inode_operations vmacct_pid_dir_iops = {
+	.lookup = vmacct_pid_dir_lookup,
 };
 
-static const struct file_operations vmacct_maps_dir_fops = {
+static const struct file_operations vmacct_pid_dir_fops = {
 	.owner = THIS_MODULE,
 	.read = generic_read_dir,
-	.iterate_shared = vmacct_maps_iterate,
+	.iterate_shared = vmacct_pid_dir_iterate,
 	.llseek = generic_file_llseek,
 };
 
-/* --- the root: version, all, maps/, <pid> --- */
+/* --- the root: version, all, stats, users, comms, maps/, sharing/, <pid> --- */
 
 static const struct {
 	const char *name;
 	umode_t mode;
 	const struct inode_operations *iop;
 	const struct file_operations *fop;
+	const struct file_operations *children;	/* a directory of pids: its files' */
 } vmacct_fixed[] = {
 	{ "version", S_IFREG | 0400, NULL, &vmacct_version_fops },
 	{ "all", S_IFREG | 0400, NULL, &vmacct_all_fops },
 	{ "stats", S_IFREG | 0400, NULL, &vmacct_stats_fops },
-	{ "maps", S_IFDIR | 0500, &vmacct_maps_dir_iops, &vmacct_maps_dir_fops },
+	{ "users", S_IFREG | 0400, NULL, &vmacct_users_fops },
+	{ "comms", S_IFREG | 0400, NULL, &vmacct_comms_fops },
+	{ "maps", S_IFDIR | 0500, &vmacct_pid_dir_iops, &vmacct_pid_dir_fops, &vmacct_maps_fops },
+	{ "sharing", S_IFDIR | 0500, &vmacct_pid_dir_iops, &vmacct_pid_dir_fops,
+	  &vmacct_sharing_fops },
 };
 
 static struct dentry *vmacct_root_lookup(struct inode *dir, struct dentry *dentry,
@@ -219,7 +224,7 @@ static struct dentry *vmacct_root_lookup(struct inode *dir, struct dentry *dentr
 		if (strcmp(dentry->d_name.name, vmacct_fixed[i].name))
 			continue;
 		inode = vmacct_new_inode(dir->i_sb, vmacct_fixed[i].mode, vmacct_fixed[i].iop,
-					 vmacct_fixed[i].fop, NULL);
+					 vmacct_fixed[i].fop, (void *)vmacct_fixed[i].children);
 		if (!inode)
 			return ERR_PTR(-ENOMEM);
 		return d_splice_alias(inode, dentry);
@@ -260,7 +265,8 @@ static const struct file_operations vmacct_root_fops = {
 /* The process a <pid> or maps/<pid> inode stands for, or NULL for the fixed names. */
 static struct pid *vmacct_inode_pid(struct inode *inode)
 {
-	if (inode->i_fop == &vmacct_summary_fops || inode->i_fop == &vmacct_maps_fops)
+	if (inode->i_fop == &vmacct_summary_fops || inode->i_fop == &vmacct_maps_fops ||
+	    inode->i_fop == &vmacct_sharing_fops)
 		return inode->i_private;
 	return NULL;
 }

@@ -197,9 +197,18 @@ static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long
 		w->st->swap += vmacct_shmem_swap_new(w, mapping, lo, lo + 1, true);
 }
 
-/* Between two PMD ranges: stop for a fatal signal, let go of mmap_lock when due, reschedule. */
+/*
+ * Between two PMD ranges: hand a group read the pages noted in this step (page-table locks are let
+ * go here), stop for a fatal signal, let go of mmap_lock when due, reschedule.
+ */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
+	if (unlikely(w->acct.shares)) {
+		int ret = vmacct_shares_flush(w->acct.shares);
+
+		if (ret)
+			return ret;
+	}
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	if (vmacct_mmlock_step(w->lock)) {
@@ -662,7 +671,7 @@ static int vmacct_range(struct vmacct_walk *w, unsigned long addr, unsigned long
 }
 
 int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned long limit,
-		     struct vmacct_stats *st)
+		     struct vmacct_stats *st, struct vmacct_shares *shares)
 {
 	struct vmacct_walk w = {
 		.lock = lock,
@@ -675,6 +684,7 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 	int ret = 0;
 
 	vmacct_acct_init(&w.acct, st);
+	w.acct.shares = shares;
 	vmacct_pfn_memo_init(&w.pfns);
 	while (addr < limit) {
 		unsigned long from, to;
@@ -722,16 +732,20 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 		 */
 		w.shmem_done = NULL;
 	}
-	/* -EINTR: a fatal signal; the lock may already be let go (release is idempotent). */
+	/* Every step hands over its pages; hugetlb pages and the last VMA's end note none. */
+	if (!ret && shares)
+		ret = vmacct_shares_flush(shares);
+	/* An error (-EINTR: a fatal signal); the lock may be let go already (idempotent). */
 	if (ret) {
 		vmacct_mmlock_release(lock);
-		vmacct_mmlock_count_interrupted();
+		if (ret == -EINTR)
+			vmacct_mmlock_count_interrupted();
 	}
 	vmacct_acct_flush(&w.acct);
 	return ret;
 }
 
-int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
+int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st, struct vmacct_shares *shares)
 {
 	struct vmacct_mmlock lock = { .mm = mm };
 	int ret;
@@ -741,7 +755,7 @@ int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st)
 		vmacct_mmlock_count_interrupted();
 		return -EINTR;
 	}
-	ret = vmacct_walk_span(&lock, 0, ULONG_MAX, st);
+	ret = vmacct_walk_span(&lock, 0, ULONG_MAX, st, shares);
 	vmacct_mmlock_release(&lock);
 	return ret;
 }

@@ -3,14 +3,21 @@
 # `make bench`: vmacct's performance against the kernel's own files, per kernel of the matrix, in a
 # QEMU guest (TCG) booting that kernel. Not part of `make check`: it takes minutes per kernel and
 # measures, it does not pass or fail the build.
-#   bench.sh [KERNEL...]      (default: 6.1 6.12 7.2; the debug kernel measures KASAN, not vmacct)
+#   bench.sh [KERNEL...]      (default: the kernels with bench=yes in scripts/kernels.txt; the debug
+#                             kernel would measure KASAN, not vmacct)
 #   BENCH_RUNS=N              reads per median (default 9)
 # Results: build/bench-KERNEL.txt (every line the guest printed) and build/bench-summary.txt (the
 # RESULT lines of every kernel, also printed at the end).
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-kernels=${*:-6.1 6.12 7.2}
+if [ $# = 0 ]; then
+	mapfile -t kernels < <(kernels_with bench)
+else
+	kernels=("$@")
+fi
+check_kernels "${kernels[@]}"
 runs=${BENCH_RUNS:-9}
 B=$VMACCT_BUILD
 mkdir -p "$B/bench"
@@ -22,7 +29,7 @@ gcc -O2 -Wall -Wextra -Werror -static -o "$B/bench/vmacct_bench" "$VMACCT_TOP/sc
 summary="$B/bench-summary.txt"
 : >"$summary.new"
 rc=0
-for k in $kernels; do
+for k in "${kernels[@]}"; do
 	note "=== bench on kernel $k ==="
 	out="$B/bench-$k.txt"
 	if ! "$VMACCT_TOP/scripts/provision.sh" ensure "$k" || ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then

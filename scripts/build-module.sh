@@ -4,6 +4,7 @@
 #   build-module.sh KERNEL [extra make args, e.g. W=1 C=2]
 # Result: build/KERNEL/vmacct.ko and build/KERNEL/build.log.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 k=${1:?usage: build-module.sh KERNEL [make args]}

@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: the whole kernel matrix plus the host-side tests.
-#   check.sh [KERNEL...]     (default: every kernel of the matrix)
+#   check.sh [KERNEL...]     (default: every kernel of the matrix, scripts/kernels.txt)
+#   VMACCT_QUICK=1           `make check-quick`, the fast loop: the default kernel unless named; of the
+#                            host side only the selftests' build; no static checks, no DKMS; one boot
+#                            with the module basics and the layout and crosscheck selftests
+#                            (VMACCT_QUICK_TESTS), no reader, no debugfs=off or lockdown boots
 # For each kernel: provision (cached), build the module with W=1 in its release's build root (a warning
 # fails), build it again through DKMS where the root has dkms; then boot QEMU guests that load it and
 # run the selftests (two kernels at a time, VMACCT_JOBS), scan the console for kernel reports, and
 # count the KTAP results. Ends with a table and the line "N passed, N failed, N skipped".
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-kernels=${*:-$VMACCT_ALL_KERNELS}
+quick=${VMACCT_QUICK:-0}
+if [ "$quick" = 1 ]; then
+	kernels=${*:-$VMACCT_DEFAULT_KERNEL}
+	quick_tests=${VMACCT_QUICK_TESTS:-vmacct_layout vmacct_crosscheck}
+else
+	kernels=${*:-$VMACCT_ALL_KERNELS}
+	quick_tests=
+fi
+# shellcheck disable=SC2086 # a list of kernel names
+check_kernels $kernels
 B=$VMACCT_BUILD
 mkdir -p "$B"
 "$VMACCT_TOP/scripts/host-deps.sh" || exit 1
@@ -36,7 +50,7 @@ host_ktap() {
 # Host side: the reader's parser/formatter tests, then the selftests' binaries for the guests.
 t0=$SECONDS
 hp=0 hf=0 hs=0 hstat=ok
-if [ -f "$VMACCT_TOP/tools/Makefile" ]; then
+if [ -f "$VMACCT_TOP/tools/Makefile" ] && [ "$quick" = 0 ]; then
 	if make -s -C "$VMACCT_TOP/tools" >"$B/tools-build.log" 2>&1 &&
 		make -s -C "$VMACCT_TOP/tools" check >"$B/host-tests.txt" 2>&1; then
 		:
@@ -52,7 +66,7 @@ if [ -f "$VMACCT_TOP/tools/Makefile" ]; then
 fi
 rm -rf "$B/selftests"
 if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
-	ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" 6.12)/tools/testing/selftests
+	ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/testing/selftests
 	if ! make -s -C "$VMACCT_TOP/selftests" OUTPUT="$B/selftests" KSFT_DIR="$ksft" >"$B/selftests-build.log" 2>&1; then
 		tail -n 30 "$B/selftests-build.log"
 		hstat="selftests-build-failed"
@@ -61,6 +75,8 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 	else
 		hp=$((hp + 1))
 	fi
+fi
+if [ -f "$VMACCT_TOP/selftests/Makefile" ] && [ "$quick" = 0 ]; then
 	# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc) ...
 	make -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
 		>"$B/selftests-host.txt" 2>&1
@@ -72,8 +88,13 @@ fi
 # The reader's live test runs the demo workload in every guest (scripts/guest-payload-reader.sh).
 reader_files=()
 mkdir -p "$B/reader"
-if gcc -O2 -Wall -Wextra -Werror -static -o "$B/reader/demo-workload" "$VMACCT_TOP/scripts/demo-workload.c" \
-	>"$B/reader/build.log" 2>&1; then
+build_workload() {
+	gcc -O2 -Wall -Wextra -Werror -static -o "$B/reader/demo-workload" \
+		"$VMACCT_TOP/scripts/demo-workload.c" >"$B/reader/build.log" 2>&1
+}
+if [ "$quick" = 1 ]; then
+	note "make check-quick: no reader test (make -C tools check and make check have it)"
+elif build_workload; then
 	reader_files=(--with-top --file "$B/reader/demo-workload" --file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
 	hp=$((hp + 1))
 else
@@ -149,11 +170,11 @@ prepare_kernel() {
 		p=$((p + 1))
 	fi
 	root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
-	if [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
+	if [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
 		status=dkms-failed f=$((f + 1))
 	fi
 	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
-	if [ ${#reader_files[@]} -gt 0 ] && [ "$k" != debug ]; then
+	if [ ${#reader_files[@]} -gt 0 ] && ! kernel_is "$k" debug; then
 		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
 		"$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$B/$k/procps" || { status=procps-failed f=$((f + 1)); }
 	fi
@@ -180,11 +201,14 @@ boot_kernel() {
 	# can find in the module (KASAN, lockdep reports): the reader is user space and its live test,
 	# like the debugfs=off boot, runs on the release kernels, and so do the fuzzer's replays of
 	# recorded seeds (three minutes there; the debug kernel fuzzes new seeds for its 30 s).
-	if [ "$k" = debug ]; then
+	if kernel_is "$k" debug; then
 		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=128 debugfs_off=0 fuzz_replay=0
 		no_reader='the reader (user space) is tested on the release kernels'
 	else
 		reader=(${reader_files[@]+"${reader_files[@]}"})
+	fi
+	if [ "$quick" = 1 ]; then
+		no_reader='make check-quick: the reader is tested by make -C tools check and make check'
 	fi
 	{
 		echo "EXPECTED_VERSION='$version'"
@@ -196,6 +220,7 @@ boot_kernel() {
 		echo "FUZZ_SEED=$fuzz_seed"
 		echo "FUZZ_REPLAY=$fuzz_replay"
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
+		echo "TESTS='$quick_tests'"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
 	extra+=(${reader[@]+"${reader[@]}"})
@@ -217,25 +242,37 @@ boot_kernel() {
 	fi
 	# Two more boots: debugfs=off must give a clean refusal; lockdown=confidentiality a clean
 	# refusal or a module whose files are still read-only. Neither may crash anything.
-	[ "$debugfs_off" = 0 ] || extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
-	extra_boot lockdown lockdown=confidentiality guest-payload-lockdown.sh
+	if [ "$quick" = 0 ]; then
+		[ "$debugfs_off" = 0 ] || extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
+		extra_boot lockdown lockdown=confidentiality guest-payload-lockdown.sh
+	fi
 	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
 	[ -s "$B/report-$k.txt" ] || rm -f "$B/report-$k.txt"
 	echo "$p $f $s $status $rel $((t1 + SECONDS - t0))" >"$B/$k/state"
 	touch "$B/$k/booted"
 }
 
-# The kernels are built one after the other in the background (the longest, the debug kernel,
-# first), and each kernel's guests start as soon as it is built and a slot is free: VMACCT_JOBS
-# (default 2) kernels' guests at a time, since a TCG guest is one host thread and two use both
-# cores. A build overlapping two guests only slows them a little; it saves its whole time.
+# The kernels are built one after the other in the background (the longest first: those built from
+# source, the debug kernel), and each kernel's guests start as soon as it is built and a slot is
+# free: VMACCT_JOBS (default 2) kernels' guests at a time, since a TCG guest is one host thread and
+# two use both cores. A build overlapping two guests only slows them a little; it saves its whole
+# time.
 jobs_max=${VMACCT_JOBS:-2}
-order=$(for k in $kernels; do echo "$k"; done | grep -x debug; for k in $kernels; do echo "$k"; done | grep -vx debug)
+order=
+for k in $kernels; do
+	if [ "$(kernel_field "$k" image)" = built ]; then order="$order $k"; fi
+done
+for k in $kernels; do
+	if [ "$(kernel_field "$k" image)" != built ]; then order="$order $k"; fi
+done
 for k in $order; do
 	rm -f "$B/$k/prepared" "$B/$k/guests-done"
 done
 rm -f "$B/static-checks.txt" "$B/static-checks.seconds"
-(for k in $order; do prepare_kernel; touch "$B/$k/prepared"; done; run_static_checks) &
+(
+	for k in $order; do prepare_kernel; touch "$B/$k/prepared"; done
+	[ "$quick" = 1 ] || run_static_checks
+) &
 preparer=$!
 guests_running() {
 	local k n=0
@@ -249,14 +286,14 @@ launched=()
 for k in $order; do
 	# A preparer that died leaves the kernel unprepared: phase 3 reports it.
 	while [ ! -f "$B/$k/prepared" ] && kill -0 "$preparer" 2>/dev/null; do sleep 1; done
-	[ -f "$B/$k/prepared" ] && [ -f "$B/$k/bootable" ] || continue
+	if [ ! -f "$B/$k/prepared" ] || [ ! -f "$B/$k/bootable" ]; then continue; fi
 	while [ "$(guests_running)" -ge "$jobs_max" ]; do sleep 1; done
 	note "=== kernel $k: guests ==="
 	(boot_kernel >"$B/$k/check.out" 2>&1; touch "$B/$k/guests-done"; note "kernel $k: guests done") &
 	launched+=("$k")
 done
 wait
-report_static_checks
+[ "$quick" = 1 ] || report_static_checks
 
 # Phase 3: every kernel's output and row, in matrix order.
 for k in $kernels; do

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the debug kernel of the matrix (KASAN, lockdep, DEBUG_VM, ...) from Debian's linux-source of the
-# newest series, inside that release's build root, and cache it keyed by source version and config.
-#   debug-kernel.sh    -> prints the kernel's cache directory (vmlinuz, release, config)
+# Build a kernel of the matrix whose image is "built" (scripts/kernels.txt: the debug kernel, with KASAN,
+# lockdep, DEBUG_VM, ...) from Debian's linux-source of its series, inside its release's build root, and
+# cache it keyed by source version and config.
+#   debug-kernel.sh KERNEL   -> prints the kernel's cache directory (vmlinuz, release, config)
 # Its object tree stays inside the build root (/opt/vmacct-debug-KEY, named in the file "build"), where
-# scripts/build-module.sh debug builds the module against it.
+# scripts/build-module.sh KERNEL builds the module against it.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-series=$VMACCT_DEBUG_SERIES
-root=$("$VMACCT_TOP/scripts/provision.sh" root "$series")
-src=$("$VMACCT_TOP/scripts/kernel-source.sh" "$series")
+k=${1:?usage: debug-kernel.sh KERNEL}
+[ "$(kernel_field "$k" image)" = built ] || die "kernel $k is not built from source (scripts/kernels.txt)"
+root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
+src=$("$VMACCT_TOP/scripts/kernel-source.sh" "$k")
 frag="$VMACCT_TOP/scripts/debug-kernel/vmacct-debug.config"
 key=$( (basename "$src"; sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile"; cat "$frag") |
 	sha256sum | cut -c1-12)
@@ -18,10 +21,10 @@ dest="$VMACCT_CACHE/kernels/debug-$key"
 if [ ! -f "$dest/vmlinuz" ]; then
 	need_root "building the debug kernel"
 	# The kernel build needs more than a module build: flex, bison, openssl headers.
-	if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$series" sh -c 'command -v flex && command -v bison && command -v xz' >/dev/null; then
-		"$VMACCT_TOP/scripts/provision.sh" in-root "$series" env DEBIAN_FRONTEND=noninteractive \
+	if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$k" sh -c 'command -v flex && command -v bison && command -v xz' >/dev/null; then
+		"$VMACCT_TOP/scripts/provision.sh" in-root "$k" env DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -q flex bison libssl-dev libelf-dev bc python3 rsync xz-utils >/dev/null ||
-			die "cannot install the kernel build dependencies in the $series build root"
+			die "cannot install the kernel build dependencies in the $(release_of "$k") build root"
 	fi
 	rm -rf "$dest"
 	# An interrupted build resumes (make is incremental) as long as the source and config are the same.
@@ -32,7 +35,8 @@ if [ ! -f "$dest/vmlinuz" ]; then
 	echo "$key" >"$root/tmp/vmacct-debug/key"
 	cp "$frag" "$root/tmp/vmacct-debug/vmacct-debug.config"
 	log="$VMACCT_CACHE/debug-kernel-$key.log"
-	if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$series" sh -c '
+	# shellcheck disable=SC2016 # expanded by the shell in the build root
+	if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$k" sh -c '
 		set -e
 		cd /tmp/vmacct-debug/src
 		if ! [ -f .config ]; then

@@ -3,6 +3,7 @@
 # `make demo`: boot the default kernel with vmacct and a small pre-fork workload, and show what vmacct
 # sees next to what top's counters say, and what the release's procps top itself printed. Installs what is missing (as root) on a fresh Debian machine.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 k=${KERNEL:-$VMACCT_DEFAULT_KERNEL}

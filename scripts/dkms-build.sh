@@ -4,6 +4,7 @@
 # exactly as a Debian user would, and copy the resulting module out for a guest to load.
 #   dkms-build.sh KERNEL   -> build/KERNEL/vmacct-dkms.ko
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 k=${1:?usage: dkms-build.sh KERNEL}

@@ -13,6 +13,7 @@
 # kernel, the seeds and steps made, the operations table and every mismatch with its seed; exit 1
 # when any kernel had a mismatch, a kernel report (oops, KASAN, ...) or no result.
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 seconds=600 seed='' args='' mem=4G
@@ -27,13 +28,15 @@ while [ $# -gt 0 ]; do
 	esac
 done
 kernels=${*:-$VMACCT_ALL_KERNELS}
+# shellcheck disable=SC2086 # a list of kernel names
+check_kernels $kernels
 seed=${seed:-$(date +%s)}
 B=$VMACCT_BUILD
 mkdir -p "$B/fuzz"
 "$VMACCT_TOP/scripts/host-deps.sh" || exit 1
 
 # The selftests for the guests, as make check builds them (guest.sh copies build/selftests in).
-ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" 6.12)/tools/testing/selftests
+ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/testing/selftests
 rm -rf "$B/selftests"
 make -s -C "$VMACCT_TOP/selftests" OUTPUT="$B/selftests" KSFT_DIR="$ksft" >"$B/fuzz/selftests-build.log" 2>&1 ||
 	{ tail -n 30 "$B/fuzz/selftests-build.log"; die "building the selftests failed"; }

@@ -14,6 +14,7 @@ add() {
 	seen[$path]=1
 	mkdir -p "$dest/$(dirname "$path")"
 	cp "$src/$path" "$dest/$path"
+	# shellcheck disable=SC2013 # modules.dep's paths hold no blanks
 	for dep in $(awk -v m="$path:" '$1 == m { $1 = ""; print }' "$src/modules.dep"); do
 		add "$dep"
 	done

@@ -1,29 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=sh disable=SC3043 # busybox sh, which has local
+# shellcheck shell=sh
 # The guest side of `make check` (busybox sh, run by the guest's init in /vmacct after insmod).
 # Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print),
 # then the reader against the live module (guest-payload-reader.sh, when check.sh put it in).
-# EXPECTED_VERSION and the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS) are set by the lines check.sh puts in
-# front of this file.
+# EXPECTED_VERSION, the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS) and TESTS (the selftests to run, empty
+# for all) are set by the lines check.sh puts in front of this file.
+# shellcheck source=../selftests/ktap_helpers.sh
+. /vmacct/ktap_helpers.sh
 D=/sys/kernel/debug/vmacct
-n=0
-failed=0
-result() { # result OK|FAIL|SKIP name [reason]
-	n=$((n + 1))
-	case "$1" in
-	OK) echo "  ok $n $2" ;;
-	SKIP) echo "  ok $n $2 # SKIP $3" ;;
-	*) echo "  not ok $n $2${3:+ # $3}"; failed=1 ;;
-	esac
-}
-check() { # check name command...
-	local name=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then result OK "$name"; else
-		sed 's/^/  # /' /tmp/check.out
-		result FAIL "$name"
-	fi
-}
 # Whole seconds since boot: each part of the document says how long it took (the matrix's budget).
 now_s() { read -r up _ </proc/uptime; echo "${up%.*}"; }
 took() { echo "  # $1 took $(($(now_s) - $2)) s"; }
@@ -52,20 +36,33 @@ busy_while_open() {
 	unload && insmod /vmacct/vmacct.ko && version_is
 }
 
-echo "TAP version 13"
-echo "1..3"
+# The module's life-cycle basics: a nested document of their own, printed by a subshell.
+module_basics() {
+	ktap_print_header
+	if [ -f /vmacct/vmacct-dkms.ko ]; then ktap_set_plan 7; else ktap_set_plan 6; fi
+	ktap_check "module loaded" grep -q '^vmacct ' /proc/modules
+	ktap_check "version file reads $EXPECTED_VERSION" version_is
+	ktap_check "version file is root-only (0400)" sh -c "[ \"\$(stat -c %a $D/version)\" = 400 ]"
+	ktap_check "write to version is rejected" write_rejected
+	ktap_check "rmmod and insmod again" reload
+	ktap_check "rmmod refuses while a file is open, works after close" busy_while_open
+	if [ -f /vmacct/vmacct-dkms.ko ]; then
+		ktap_check "module built by dkms loads and works" dkms_module
+	fi
+	[ "$KTAP_CNT_FAIL" = 0 ]
+}
+
+ktap_print_header
+ktap_set_plan 3
 t=$(now_s)
-echo "  TAP version 13"
-if [ -f /vmacct/vmacct-dkms.ko ]; then echo "  1..7"; else echo "  1..6"; fi
-check "module loaded" grep -q '^vmacct ' /proc/modules
-check "version file reads $EXPECTED_VERSION" version_is
-check "version file is root-only (0400)" sh -c "[ \"\$(stat -c %a $D/version)\" = 400 ]"
-check "write to version is rejected" write_rejected
-check "rmmod and insmod again" reload
-check "rmmod refuses while a file is open, works after close" busy_while_open
-[ -f /vmacct/vmacct-dkms.ko ] && check "module built by dkms loads and works" dkms_module
+rm -f /tmp/basics.rc
+(module_basics; echo $? >/tmp/basics.rc) 2>&1 | sed 's/^/  /'
 took "module basics" "$t"
-if [ $failed = 0 ]; then echo "ok 1 vmacct: module basics"; else echo "not ok 1 vmacct: module basics"; fi
+if [ "$(cat /tmp/basics.rc 2>/dev/null)" = 0 ]; then
+	ktap_test_pass "vmacct: module basics"
+else
+	ktap_test_fail "vmacct: module basics"
+fi
 
 if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	# The runner loads the module itself (as on a kernel CI box), which also lets it run the
@@ -75,14 +72,19 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
 		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
 		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
-		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY sh ./run_vmacct.sh) \
+		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY VMACCT_TESTS=${TESTS:-} \
+		sh ./run_vmacct.sh) \
 		>/tmp/selftests.out 2>&1
 	rc=$?
 	sed 's/^/  /' /tmp/selftests.out
 	took selftests "$t"
-	if [ $rc = 0 ]; then echo "ok 2 vmacct: selftests"; else echo "not ok 2 vmacct: selftests # exit $rc"; fi
+	if [ $rc = 0 ]; then
+		ktap_test_pass "vmacct: selftests"
+	else
+		ktap_test_fail "vmacct: selftests" "exit $rc"
+	fi
 else
-	echo "ok 2 vmacct: selftests # SKIP not built"
+	ktap_test_skip "vmacct: selftests" "not built"
 fi
 
 if [ -f /vmacct/guest-payload-reader.sh ]; then
@@ -91,10 +93,10 @@ if [ -f /vmacct/guest-payload-reader.sh ]; then
 	sed 's/^/  /' /tmp/reader.out
 	took reader "$t"
 	if grep -q '^not ok' /tmp/reader.out || ! grep -q '^ok ' /tmp/reader.out; then
-		echo "not ok 3 vmacct: reader"
+		ktap_test_fail "vmacct: reader"
 	else
-		echo "ok 3 vmacct: reader"
+		ktap_test_pass "vmacct: reader"
 	fi
 else
-	echo "ok 3 vmacct: reader # SKIP ${NO_READER:-guest-payload-reader.sh not in the guest}"
+	ktap_test_skip "vmacct: reader" "${NO_READER:-guest-payload-reader.sh not in the guest}"
 fi

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Guest payload for a boot with debugfs=off (init has tried to insmod the module already): the module
 # must refuse to load with a message that says why, and nothing may crash.
-echo "TAP version 13"
-echo "1..2"
-if grep -q '^vmacct ' /proc/modules; then echo "not ok 1 module refuses to load without debugfs"
-else echo "ok 1 module refuses to load without debugfs"; fi
-if dmesg | grep -q 'vmacct: cannot create /sys/kernel/debug/vmacct.*debugfs is disabled'; then
-	echo "ok 2 the kernel log says why"
-else
-	echo "not ok 2 the kernel log says why"
-fi
+# shellcheck source=../selftests/ktap_helpers.sh
+. /vmacct/ktap_helpers.sh
+not_loaded() { ! grep -q '^vmacct ' /proc/modules; }
+says_why() { dmesg | grep -q 'vmacct: cannot create /sys/kernel/debug/vmacct.*debugfs is disabled'; }
+ktap_print_header
+ktap_set_plan 2
+ktap_test_result "module refuses to load without debugfs" not_loaded
+ktap_test_result "the kernel log says why" says_why

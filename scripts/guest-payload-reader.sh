@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh disable=SC3043 # busybox sh, which has local
 # The reader against the live module (busybox sh in the guest; run by guest-payload-check.sh, or
 # alone as a guest.sh payload). Prints one KTAP document.
 #
@@ -15,29 +16,21 @@
 # printed base64-encoded between "@@VMACCT-BLOB name" and "@@VMACCT-END name" lines for the host
 # to check with python3's json module and promtool (scripts/reader-host-check.sh): base64 keeps
 # every byte of a hostile name intact through the serial console.
+# Lists of pids ($workers, $hostile, $idle) are split into words on purpose (SC2086 where used).
+# shellcheck source=../selftests/ktap_helpers.sh
+. /vmacct/ktap_helpers.sh
 D=/sys/kernel/debug/vmacct
 T=/tmp/reader
 mkdir -p $T
-n=0
-result() { # result OK|FAIL|SKIP name [reason]
-	n=$((n + 1))
-	case "$1" in
-	OK) echo "ok $n $2" ;;
-	SKIP) echo "ok $n $2 # SKIP $3" ;;
-	*) echo "not ok $n $2${3:+ # $3}" ;;
-	esac
-}
 # check name command...: fails when the command fails or called fail_msg; its output is shown
 # as diagnostics then.
 check() {
-	local name=$1
+	local name="$1"
 	shift
 	bad=0
-	if "$@" >$T/check.out 2>&1 && [ $bad = 0 ]; then result OK "$name"; else
-		sed 's/^/# /' $T/check.out | head -n 40
-		result FAIL "$name"
-	fi
+	ktap_check "$name" checked "$@"
 }
+checked() { "$@" && [ $bad = 0 ]; }
 blob() { # blob NAME FILE
 	echo "@@VMACCT-BLOB $1"
 	base64 "$2"
@@ -50,13 +43,13 @@ fields() { sed -n 's/^\([a-z_]*\): \([0-9]*\) kB$/\1 \2/p' "$1"; }
 field() { sed -n "s/^$2: \\([0-9]*\\) kB\$/\\1/p" "$1"; }
 statm_kb() { # statm_kb PID -> "virt res shr" in kB
 	awk -v pg=$(($(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024)) \
-		'{ print $1 * pg, $2 * pg, $3 * pg }' /proc/$1/statm
+		'{ print $1 * pg, $2 * pg, $3 * pg }' "/proc/$1/statm"
 }
 
 grep -q '^vmacct ' /proc/modules || insmod /vmacct/vmacct.ko
 
-echo "TAP version 13"
-echo "1..12"
+ktap_print_header
+ktap_set_plan 12
 
 # --- workload
 rm -f $T/w.pid
@@ -69,10 +62,13 @@ workers=
 for s in /proc/[0-9]*/stat; do
 	# "pid (comm) state ppid ...": comm may hold anything, so cut at the last ')'.
 	st=$(sed 's/.*) //' "$s" 2>/dev/null) || continue
+	# shellcheck disable=SC2086 # the fields of /proc/PID/stat after comm
 	set -- $st
-	[ -n "$wp" ] && [ "$2" = "$wp" ] && { p=${s#/proc/}; workers="$workers ${p%/stat}"; }
+	if [ -n "$wp" ] && [ "$2" = "$wp" ]; then
+		p=${s#/proc/}
+		workers="${workers:+$workers }${p%/stat}"
+	fi
 done
-workers=$(echo $workers)
 # Hostile names, from a shell that does nothing else afterwards: a forked subshell shares the
 # shell's pages copy-on-write, so its numbers only hold still if that shell is idle too.
 sh -c '
@@ -82,12 +78,14 @@ sh -c '
 	( printf "x\"} 1\n# a\\\\" >/proc/self/comm; sleep 1000; : ) & echo $! >'$T'/h4
 	wait' &
 sleep 2
-hostile=$(echo $(cat $T/h1 $T/h2 $T/h3 $T/h4 2>/dev/null))
+hostile=$(cat $T/h1 $T/h2 $T/h3 $T/h4 2>/dev/null | tr '\n' ' ')
+hostile=${hostile% }
+# shellcheck disable=SC2086 # a list of pids
 set -- $workers
 check "workload: demo-workload parent ($wp) with 3 workers ($workers), 4 hostile names ($hostile)" \
 	sh -c "[ -n '$wp' ] && [ $# = 3 ] && [ \$(echo $hostile | wc -w) = 4 ]"
 idle="$wp $workers $hostile"
-echo "@@VMACCT-PIDS workload=$wp workers=$(echo $workers | tr ' ' ,) hostile=$(echo $hostile | tr ' ' ,)"
+echo "@@VMACCT-PIDS workload=$wp workers=$(echo "$workers" | tr ' ' ,) hostile=$(echo "$hostile" | tr ' ' ,)"
 
 # Read a file with shell builtins only. A busybox process (cat) maps busybox's pages, so it would
 # change the mapcount, the shared/private split and the pss of every idle busybox process between
@@ -109,7 +107,7 @@ table() {
 	rows=$(awk '$1 == "TOTAL" { exit } NR > 1' $T/table | wc -l)
 	[ "$rows" = "$nproc" ] || fail_msg "$rows rows but '$nproc processes'"
 	for p in $idle; do
-		[ "$(awk -v p=$p '$1 == p' $T/table | wc -l)" = 1 ] || fail_msg "pid $p: not exactly one row"
+		[ "$(awk -v p="$p" '$1 == p' $T/table | wc -l)" = 1 ] || fail_msg "pid $p: not exactly one row"
 	done
 	# Only printable ASCII and newlines: every hostile byte was replaced.
 	[ "$(tr -d '\n\040-\176' <$T/table | wc -c)" = 0 ] || fail_msg "control or 8-bit bytes in the table"
@@ -119,8 +117,8 @@ check "vmacct: one row per process (hostile names included), printable, row coun
 
 # --- vmacct PID: every field against the <pid> file, the verdict's decomposition adds up
 detail() {
-	local p=$1
-	cat $D/$p >$T/pid1 && vmacct $p >$T/detail && cat $D/$p >$T/pid2 || return 1
+	local p="$1"
+	cat "$D/$p" >$T/pid1 && vmacct "$p" >$T/detail && cat "$D/$p" >$T/pid2 || return 1
 	cat $T/detail
 	cmp -s $T/pid1 $T/pid2 || fail_msg "pid $p changed between reads: not idle"
 	# "label  human  kB  meaning" rows, one per size field of the <pid> file, from the third line;
@@ -132,14 +130,17 @@ detail() {
 		if (l == "VIRT (top)") l = "top_virt"; if (l == "RES (top)") l = "top_res"
 		if (l == "SHR (top)") l = "top_shr"; print l, a[2] }' $T/detail | sort >$T/d.fields
 	cmp $T/d.fields $T/p.fields || { diff $T/p.fields $T/d.fields; return 1; }
+	# shellcheck disable=SC2046 # four numbers
 	set -- $(sed -n 's/^  = file_private \(-*[0-9]*\) kB + shmem_private \(-*[0-9]*\) kB - anon_shared \(-*[0-9]*\) kB + counter drift \(-*[0-9]*\) kB$/\1 \2 \3 \4/p' $T/detail)
 	[ $# = 4 ] || { fail_msg "no decomposition line"; return 1; }
 	err=$(sed -n 's/^top.s SHR: .* (\([-+]*[0-9]*\) kB)$/\1/p' $T/detail)
 	[ -n "$err" ] || { fail_msg "no 'top's SHR: ... (N kB)' line"; return 1; }
 	[ "$err" = $(($(field $T/pid1 top_shr) - $(field $T/pid1 shared))) ] ||
 		fail_msg "error $err is not top_shr - shared"
-	[ "$1" = "$(field $T/pid1 file_private)" ] && [ "$2" = "$(field $T/pid1 shmem_private)" ] &&
-		[ "$3" = "$(field $T/pid1 anon_shared)" ] || fail_msg "decomposition terms are not the fields"
+	if [ "$1" != "$(field $T/pid1 file_private)" ] || [ "$2" != "$(field $T/pid1 shmem_private)" ] ||
+		[ "$3" != "$(field $T/pid1 anon_shared)" ]; then
+		fail_msg "decomposition terms are not the fields"
+	fi
 	[ "$err" = $(($1 + $2 - $3 + $4)) ] || fail_msg "$err != $1 + $2 - $3 + $4"
 }
 check "vmacct $wp: every field equals the <pid> file, SHR error = file_private + shmem_private - anon_shared + drift" \
@@ -155,8 +156,8 @@ check "vmacct $wp: anon_shared >= 24 MiB (copy-on-write with the workers) and th
 
 # --- -m: every mapping, sums equal the summary
 maps() {
-	local p=$1
-	cat $D/maps/$p >$T/maps1 && vmacct -k -m $p >$T/dmaps && cat $D/maps/$p >$T/maps2 || return 1
+	local p="$1"
+	cat "$D/maps/$p" >$T/maps1 && vmacct -k -m "$p" >$T/dmaps && cat "$D/maps/$p" >$T/maps2 || return 1
 	cat $T/dmaps
 	cmp -s $T/maps1 $T/maps2 || fail_msg "maps/$p changed between reads: not idle"
 	nm=$(($(wc -l <$T/maps1) - 1))
@@ -192,20 +193,23 @@ blob pid-after $T/pid-after
 compare_top() {
 	/usr/bin/top -V | head -n 1
 	for p in $wp $workers $hostile; do
-		cat $D/$p >$T/c.$p
-		statm_kb $p >$T/s1.$p
+		cat "$D/$p" >"$T/c.$p"
+		statm_kb "$p" >"$T/s1.$p"
 	done
-	vmacct --compare-top $wp $workers $hostile >$T/ctop || { cat $T/ctop; return 1; }
+	# shellcheck disable=SC2086 # lists of pids
+	vmacct --compare-top "$wp" $workers $hostile >$T/ctop || { cat $T/ctop; return 1; }
 	cat $T/ctop
 	for p in $wp $workers $hostile; do
-		statm_kb $p >$T/s2.$p
-		cmp -s $T/s1.$p $T/s2.$p || fail_msg "pid $p: statm changed: not idle"
-		set -- $(cat $T/s1.$p)
+		statm_kb "$p" >"$T/s2.$p"
+		cmp -s "$T/s1.$p" "$T/s2.$p" || fail_msg "pid $p: statm changed: not idle"
+		# shellcheck disable=SC2046 # virt res shr
+		set -- $(cat "$T/s1.$p")
 		for f in "VIRT top_virt $1" "RES top_res $2" "SHR top_shr $3"; do
+			# shellcheck disable=SC2086 # label field value
 			set -- $f
 			# "  VIRT  <printed> kB  <counter> kB ...": a "~" after the first kB means top
 			# scaled the number; these processes are small enough for exact KiB.
-			awk -v p=$p -v col=$1 -v want=$3 -v ctr=$(field $T/c.$p $2) '
+			awk -v p="$p" -v col="$1" -v want="$3" -v ctr="$(field "$T/c.$p" "$2")" '
 				/^PID / { cur = $2 }
 				cur == p && $1 == col { found = 1
 					if ($2 != want || $3 != "kB" || $4 != ctr || $5 != "kB" || ctr != want) {
@@ -219,7 +223,7 @@ if [ -x /usr/bin/top ] && /usr/bin/top -V 2>/dev/null | grep -q procps; then
 	check "vmacct --compare-top (procps $(/usr/bin/top -V | awk '{ print $NF; exit }')): VIRT RES SHR top printed = top_* = statm, exactly" \
 		compare_top
 else
-	result SKIP "vmacct --compare-top against procps top" "no procps top in the guest (guest.sh --with-top)"
+	ktap_test_skip "vmacct --compare-top against procps top" "no procps top in the guest (guest.sh --with-top)"
 fi
 
 # --- exit statuses
@@ -239,7 +243,7 @@ gone() {
 	cat $T/ex.err
 	[ "$r" = 5 ] && grep -q "process $p does not exist" $T/ex.err || return 1
 	# Among live ones: the live one is still shown.
-	r=$(ex vmacct $wp $p)
+	r=$(ex vmacct "$wp" "$p")
 	[ "$r" = 5 ] && grep -q "^PID $wp " $T/ex.out
 }
 check "process gone: exit 5 (alone, and among live ones which are still shown)" gone
@@ -258,7 +262,7 @@ nomodule() {
 	cat $T/ex.err
 	[ "$r" = 3 ] && grep -q 'not loaded; load it with .modprobe vmacct' $T/ex.err || return 1
 	umount /sys/kernel/debug || return 1
-	r=$(ex vmacct $wp)
+	r=$(ex vmacct "$wp")
 	cat $T/ex.err
 	mount -t debugfs debugfs /sys/kernel/debug
 	[ "$r" = 3 ] && grep -q 'debugfs is not mounted on /sys/kernel/debug: mount it with' $T/ex.err
@@ -268,4 +272,5 @@ check "module loaded again: vmacct $wp exits 0" sh -c \
 	"mount | grep -q ' /sys/kernel/debug ' || mount -t debugfs debugfs /sys/kernel/debug
 	 grep -q '^vmacct ' /proc/modules || insmod /vmacct/vmacct.ko; vmacct $wp >/dev/null"
 
-kill $wp $workers $hostile 2>/dev/null
+# shellcheck disable=SC2086 # lists of pids
+kill "$wp" $workers $hostile 2>/dev/null

@@ -12,6 +12,7 @@
 # loader and libraries are another release), and a few terminfo entries (top -b still asks
 # ncurses for a terminal). Nothing is ever installed on the host.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 k=${1:?usage: guest-procps.sh KERNEL DEST}
@@ -21,6 +22,7 @@ root=$("$prov" root "$k")
 [ -f "$root/.vmacct-ok" ] || die "no build root for $k at $root (scripts/provision.sh ensure $k)"
 [ -d "$dest" ] || die "$dest is not a directory"
 
+# shellcheck disable=SC2016 # ${Status} is dpkg-query's, not the shell's
 installed() { chroot "$root" dpkg-query -W -f '${Status}' procps 2>/dev/null | grep -q 'ok installed'; }
 if ! installed || [ ! -x "$root/usr/bin/top" ]; then
 	need_root "installing procps into the $(release_of "$k") build root"
@@ -29,9 +31,10 @@ if ! installed || [ ! -x "$root/usr/bin/top" ]; then
 	log="$VMACCT_CACHE/procps-$(release_of "$k").log"
 	if ! "$prov" in-root "$k" "${inst[@]}" >"$log" 2>&1; then
 		# The kept lists name package versions the archive may have dropped since (sid moves).
-		"$prov" in-root "$k" apt-get update -q >>"$log" 2>&1 &&
-			"$prov" in-root "$k" "${inst[@]}" >>"$log" 2>&1 ||
+		if ! "$prov" in-root "$k" apt-get update -q >>"$log" 2>&1 ||
+			! "$prov" in-root "$k" "${inst[@]}" >>"$log" 2>&1; then
 			die "could not install procps into $root; log: $log"
+		fi
 	fi
 	installed || die "procps is still not installed in $root; log: $log"
 fi
@@ -54,6 +57,7 @@ if grep -q 'not found' <<<"$libs"; then
 	die "top in $root has unresolved libraries: $libs"
 fi
 n=0
+# shellcheck disable=SC2013 # library paths hold no blanks
 for p in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$libs"); do
 	copy "$p"
 	n=$((n + 1))

@@ -5,7 +5,8 @@
 #
 #   guest.sh [options] KERNEL PAYLOAD
 #     PAYLOAD      a shell script run by the guest's init after the module is loaded; its output and
-#                  the kernel log go to the console log
+#                  the kernel log go to the console log. It runs in /vmacct, where it finds
+#                  ktap_helpers.sh (selftests/ktap_helpers.sh, the KTAP emitter) to source
 #     --ko FILE    module to load (default build/KERNEL/vmacct.ko)
 #     --no-load    do not insmod the module before the payload
 #     --append S   extra kernel command line (repeatable)
@@ -19,9 +20,10 @@
 # Exit status: 0 when the guest ran the payload to the end, powered off, and the console log holds no
 # kernel report (see scripts/scan-log.sh); 1 otherwise. The payload's own pass/fail is in its KTAP.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ko= load=1 append= timeout=900 log= mem=2G with_top=0
+ko='' load=1 append='' timeout=900 log='' mem=2G with_top=0
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 done
 k=${1:?usage: guest.sh [options] KERNEL PAYLOAD}
 payload=${2:?usage: guest.sh [options] KERNEL PAYLOAD}
+check_kernels "$k"
 kd=$("$VMACCT_TOP/scripts/provision.sh" kernel-dir "$k")
 rel=$(cat "$kd/release")
 out="$VMACCT_BUILD/$k"
@@ -47,10 +50,17 @@ ko=${ko:-$out/vmacct.ko}
 log=${log:-$out/console.log}
 [ -f "$kd/vmlinuz" ] || die "kernel $k is not provisioned (scripts/provision.sh ensure $k)"
 [ $load = 0 ] || [ -f "$ko" ] || die "no module at $ko (scripts/build-module.sh $k)"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
+# The QEMU that boots the kernel's architecture (scripts/kernels.txt).
+arch=$(kernel_field "$k" arch)
+case "$arch" in
+amd64) qemu='qemu-system-x86_64' ;;
+*) die "guest.sh has no QEMU command for $arch yet (kernel $k)" ;;
+esac
+command -v "$qemu" >/dev/null || die "$qemu is missing (scripts/host-deps.sh installs it)"
 busybox=$(command -v busybox || true)
-[ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked' ||
+if [ -z "$busybox" ] || ! file -L "$busybox" | grep -q 'statically linked'; then
 	die "a static busybox is needed (apt-get install busybox-static)"
+fi
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/vmacct-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -58,6 +68,8 @@ mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,root,etc,vmacct,"lib/modules/$r
 cp "$busybox" "$stage/bin/busybox"
 [ $load = 0 ] || cp "$ko" "$stage/vmacct/vmacct.ko"
 cp "$payload" "$stage/vmacct/payload.sh"
+# The KTAP emitter every payload sources (. /vmacct/ktap_helpers.sh).
+cp "$VMACCT_TOP/selftests/ktap_helpers.sh" "$stage/vmacct/ktap_helpers.sh"
 for f in ${files[@]+"${files[@]}"}; do cp "$f" "$stage/vmacct/"; done
 # Whatever the reader and the selftests build, if they are built (tools/vmacct, selftests/*).
 [ -x "$VMACCT_TOP/tools/vmacct" ] && cp "$VMACCT_TOP/tools/vmacct" "$stage/bin/vmacct"
@@ -116,13 +128,13 @@ mkdir -p "$(dirname "$log")"
 # The KASAN debug kernel runs with 4-level paging: with -cpu max's LA57 it once reported a
 # wild-memory-access in an interrupt taken during identify_cpu(), at 0.007 s of boot, long before
 # anything of vmacct runs. The release kernels keep 5-level paging (the walker's p4d level).
-[ "$k" = debug ] && append="no5lvl $append"
+if kernel_is "$k" debug; then append="no5lvl $append"; fi
 # thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
 # a random "Oops: int3" at boot); one TCG thread for both vCPUs is slower but exact.
 # panic=-1 + -no-reboot: a panic ends QEMU at once instead of hanging until the timeout.
 # Soft lockups and hung tasks are reported quickly so the log scan sees them.
 set +e
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m "$mem" \
+timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg,thread=single -cpu max -smp 2 -m "$mem" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kd/vmlinuz" -initrd "$stage.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \

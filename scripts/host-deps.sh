@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install the host packages vmacct's scripts need (Debian 12 host), only those missing.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # command -> package (rsync: the kselftest tree's `make install`, used by the in-tree check)
 want="qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio xz:xz-utils zstd:zstd
-depmod:kmod file:file python3:python3 gcc:gcc make:make rsync:rsync"
+depmod:kmod file:file python3:python3 gcc:gcc make:make rsync:rsync shellcheck:shellcheck"
 missing=()
 for pair in $want; do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
@@ -18,7 +19,8 @@ need_root "installing ${missing[*]}"
 note "installing host packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/vmacct-apt.log 2>&1; then
-	apt-get update -q >>/tmp/vmacct-apt.log 2>&1 &&
-		apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/vmacct-apt.log 2>&1 ||
+	if ! apt-get update -q >>/tmp/vmacct-apt.log 2>&1 ||
+		! apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/vmacct-apt.log 2>&1; then
 		die "could not install ${missing[*]} (is the Debian archive reachable?); log: /tmp/vmacct-apt.log"
+	fi
 fi

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Kernel CI builds selftests inside a kernel tree: prove that selftests/ works there. In a scratch
-# copy of a kernel source's tools/ (6.12 from linux-source), with selftests/ as
+# copy of a kernel source's tools/ (the default kernel's linux-source), with selftests/ as
 # tools/testing/selftests/vmacct: `make -C tools/testing/selftests TARGETS=vmacct` builds every
 # program, and `install` produces a run_kselftest.sh that lists the target's runner. KTAP on stdout.
 set -uo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=../selftests/ktap_helpers.sh
+. "$VMACCT_TOP/selftests/ktap_helpers.sh"
 
-src=$("$VMACCT_TOP/scripts/kernel-source.sh" 6.12) || die "no 6.12 kernel source"
+src=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL") ||
+	die "no $VMACCT_DEFAULT_KERNEL kernel source"
 t=$(mktemp -d "${TMPDIR:-/tmp}/vmacct-ksft.XXXXXX")
 trap 'rm -rf "$t"' EXIT
 mkdir -p "$t/tools/testing"
@@ -21,25 +25,35 @@ rm -rf "$t/tools/testing/selftests/vmacct/build"
 
 built() {
 	local p
-	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_fuzz; do
+	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture \
+		vmacct_fuzz; do
 		[ -x "$t/tools/testing/selftests/vmacct/$p" ] || return 1
 	done
 }
 
-echo "TAP version 13"
-echo "1..2"
-if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct >"$t/build.log" 2>&1 && built; then
-	echo "ok 1 make -C tools/testing/selftests TARGETS=vmacct builds every program in a kernel tree"
-else
-	sed 's/^/# /' "$t/build.log" | tail -n 20
-	echo "not ok 1 make -C tools/testing/selftests TARGETS=vmacct builds every program in a kernel tree"
-fi
-if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct install INSTALL_PATH="$t/inst" \
-	>"$t/install.log" 2>&1 && grep -q 'vmacct:run_vmacct.sh' "$t/inst/kselftest-list.txt" &&
-	[ -x "$t/inst/vmacct/vmacct_layout" ] && [ -f "$t/inst/vmacct/fuzz_seeds" ] &&
-	[ -x "$t/inst/run_kselftest.sh" ]; then
-	echo "ok 2 install: run_kselftest.sh lists vmacct:run_vmacct.sh with its programs"
-else
-	sed 's/^/# /' "$t/install.log" | tail -n 20
-	echo "not ok 2 install: run_kselftest.sh lists vmacct:run_vmacct.sh with its programs"
-fi
+in_tree_build() {
+	if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct >"$t/build.log" 2>&1 && built; then
+		return 0
+	fi
+	tail -n 20 "$t/build.log"
+	return 1
+}
+installed() {
+	grep -q 'vmacct:run_vmacct.sh' "$t/inst/kselftest-list.txt" &&
+		[ -x "$t/inst/vmacct/vmacct_layout" ] && [ -f "$t/inst/vmacct/fuzz_seeds" ] &&
+		[ -f "$t/inst/vmacct/ktap_helpers.sh" ] && [ -x "$t/inst/run_kselftest.sh" ]
+}
+in_tree_install() {
+	if make -s -C "$t/tools/testing/selftests" TARGETS=vmacct install INSTALL_PATH="$t/inst" \
+		>"$t/install.log" 2>&1 && installed; then
+		return 0
+	fi
+	tail -n 20 "$t/install.log"
+	return 1
+}
+
+ktap_print_header
+ktap_set_plan 2
+ktap_check "make -C tools/testing/selftests TARGETS=vmacct builds every program in a kernel tree" \
+	in_tree_build
+ktap_check "install: run_kselftest.sh lists vmacct:run_vmacct.sh with its programs" in_tree_install

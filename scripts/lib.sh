@@ -6,25 +6,61 @@ VMACCT_CACHE=${VMACCT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmacct}
 VMACCT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VMACCT_BUILD=${VMACCT_BUILD:-$VMACCT_TOP/build}
 
-# The matrix: kernel series -> Debian release that ships it, and "debug": the newest series built
-# from its Debian source with KASAN, lockdep and DEBUG_VM (scripts/debug-kernel.sh).
-VMACCT_ALL_KERNELS="6.1 6.12 7.2 debug"
-VMACCT_DEFAULT_KERNEL=6.12
-# The debug kernel (KASAN, lockdep, DEBUG_VM) is built from the source of this series.
-VMACCT_DEBUG_SERIES=7.2
-
 die() { printf 'vmacct: error: %s\n' "$*" >&2; exit 1; }
 note() { printf 'vmacct: %s\n' "$*" >&2; }
 
-release_of() {
-	case "$1" in
-	6.1) echo bookworm ;;
-	6.12) echo trixie ;;
-	7.2) echo sid ;;
-	debug) echo sid ;;	# the debug kernel is built from sid's linux-source, with sid's gcc
-	*) die "unknown kernel '$1' (known: $VMACCT_ALL_KERNELS)" ;;
+# The kernel matrix is the table scripts/kernels.txt (one row per kernel, one column per fact);
+# scripts ask it through these helpers and never name a kernel themselves.
+VMACCT_KERNEL_TABLE=$VMACCT_TOP/scripts/kernels.txt
+
+# kernel_table KERNEL|'*' COLUMN [VALUE]: the column's cell for one kernel (or, with '*' and a
+# VALUE, the kernels whose cell is VALUE), from the rows in table order. Exit 1: unknown kernel,
+# 2: unknown column.
+kernel_table() {
+	awk -v k="$1" -v c="$2" -v want="${3-}" '
+		/^#/ || NF == 0 { next }
+		!cols { for (i = 1; i <= NF; i++) col[$i] = i; cols = NF; if (!(c in col)) { rc = 2; exit } next }
+		k == "*" && $col[c] == want { print $1; next }
+		$1 == k { print $col[c]; found = 1; exit }
+		END { if (rc) exit rc; if (k != "*" && !found) exit 1 }' "$VMACCT_KERNEL_TABLE"
+}
+# kernel_field KERNEL COLUMN: one fact of one kernel; dies for an unknown kernel or column.
+kernel_field() {
+	local v rc=0
+	v=$(kernel_table "$1" "$2") || rc=$?
+	case $rc in
+	0) echo "$v" ;;
+	1) die "unknown kernel '$1' (${VMACCT_KERNEL_TABLE#"$VMACCT_TOP"/} has: $VMACCT_ALL_KERNELS)" ;;
+	*) die "no column '$2' in ${VMACCT_KERNEL_TABLE#"$VMACCT_TOP"/}" ;;
 	esac
 }
+# kernel_is KERNEL COLUMN: the kernel's yes/no fact is yes.
+kernel_is() {
+	local v
+	v=$(kernel_field "$1" "$2") || exit 1
+	[ "$v" = yes ]
+}
+# kernels_with COLUMN [VALUE]: the kernels whose COLUMN is VALUE (default yes), one per line.
+kernels_with() {
+	kernel_table '*' "$1" "${2:-yes}" || die "no column '$1' in ${VMACCT_KERNEL_TABLE#"$VMACCT_TOP"/}"
+}
+all_kernels() { awk '/^#/ || NF == 0 { next } n++ { print $1 }' "$VMACCT_KERNEL_TABLE"; }
+# check_kernels KERNEL...: dies for a name that is not in the table.
+check_kernels() {
+	local k
+	for k in "$@"; do kernel_field "$k" kernel >/dev/null; done
+}
+# The kernel whose linux-source is the newest series (checkpatch.pl comes from it).
+newest_kernel() {
+	awk '/^#/ || NF == 0 { next } !n++ { for (i = 1; i <= NF; i++) if ($i == "series") s = i; next }
+		{ print $s, $1 }' "$VMACCT_KERNEL_TABLE" | sort -s -r -V -k1,1 | head -n 1 | cut -d' ' -f2
+}
+release_of() { kernel_field "$1" release; }
+
+VMACCT_ALL_KERNELS=$(all_kernels | tr '\n' ' ')
+VMACCT_ALL_KERNELS=${VMACCT_ALL_KERNELS% }
+# shellcheck disable=SC2034 # for the scripts that source this file
+VMACCT_DEFAULT_KERNEL=$(kernels_with default | head -n 1)
 
 # The Debian mirror, read from this machine's apt configuration at run time so that no host name is
 # written in the project. deb822 (.sources) files are preferred, then one-line sources.list entries.
@@ -41,6 +77,21 @@ debian_mirror() {
 		[ -n "$uri" ] && { echo "${uri%/}"; return 0; }
 	done
 	die "no Debian mirror found in /etc/apt/sources.list{,.d}; configure apt first"
+}
+
+# Every shell script of the tree, relative to its top, one per line: *.sh and the files whose first
+# line runs a shell. For shellcheck (scripts/static-checks.sh).
+shell_scripts() {
+	(
+		cd "$VMACCT_TOP" || exit 1
+		find . \( -name .git -o -name build -o -path ./tools/tests/out \) -prune -o -type f -print |
+			sed 's|^\./||' | sort | while IFS= read -r f; do
+			case "$f" in
+			*.sh) echo "$f" ;;
+			*) if head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*(/|env )(ba)?sh\b'; then echo "$f"; fi ;;
+			esac
+		done
+	)
 }
 
 need_root() {

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Provision the kernel matrix under the cache: a build root per Debian release (its own gcc and
-# linux-headers-amd64), and the matching kernel image plus its modules.
+# Provision the kernel matrix (scripts/kernels.txt) under the cache: a build root per Debian release
+# (its own compiler and linux-headers-<arch>), and the matching kernel image plus its modules.
 #
 #   provision.sh ensure KERNEL...    make what is missing (the cached version is kept)
-#   provision.sh refresh KERNEL...   ask the archive for a newer kernel and re-provision if there is one
+#   provision.sh ensure-root KERNEL  only the kernel's build root
+#   provision.sh refresh [KERNEL...] ask the archive for a newer kernel and re-provision if there is one
+#                                    (default: every kernel of the table)
 #   provision.sh version KERNEL      print the cached kernel release string (uname -r of the guest)
 #   provision.sh root KERNEL         print the build root's path
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 root_dir() { echo "$VMACCT_CACHE/roots/$(release_of "$1")"; }
+# A kernel whose image is "built" is compiled from its linux-source by debug-kernel.sh; the others
+# are Debian's own packages.
+is_built() { [ "$(kernel_field "$1" image)" = built ]; }
 kern_dir() {
-	if [ "$1" = debug ]; then
-		"$VMACCT_TOP/scripts/debug-kernel.sh"
+	if is_built "$1"; then
+		"$VMACCT_TOP/scripts/debug-kernel.sh" "$1"
 	else
 		echo "$VMACCT_CACHE/kernels/$1"
 	fi
@@ -25,28 +31,35 @@ in_root() {
 	local root=$1
 	shift
 	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	unshare -m -- sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
 }
 
 make_root() {
-	local k=$1 rel root tmp mirror
+	local k=$1 rel root tmp mirror o
 	rel=$(release_of "$k")
 	root=$(root_dir "$k")
-	[ -x "$root/usr/bin/gcc" ] && [ -f "$root/.vmacct-ok" ] && return 0
+	[ -f "$root/.vmacct-ok" ] && return 0
 	need_root "building the $rel build root"
 	command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (apt-get install mmdebstrap)"
 	mirror=$(debian_mirror)
 	# procps: the guests get the release's own top (scripts/guest-procps.sh installs it into older roots).
-	local extra=() pkgs=gcc,make,libc6-dev,linux-headers-amd64,kmod,libelf-dev,bc,cpio,file,sparse,procps
-	# sid's Release file in the archive we reach may be older than its Valid-Until.
-	[ "$rel" = sid ] && extra+=(--aptopt='Acquire::Check-Valid-Until "false"')
-	# DKMS is proven in the trixie root (see README, "DKMS").
-	[ "$rel" = trixie ] && pkgs+=,dkms
+	local pkgs=(make libc6-dev kmod libelf-dev bc cpio file sparse procps)
+	# The root serves every kernel of its release: their compilers and headers, and dkms where
+	# the table proves the DKMS path (see README, "DKMS").
+	for o in $(kernels_with release "$rel"); do
+		pkgs+=("$(kernel_field "$o" compiler)" "linux-headers-$(kernel_field "$o" arch)")
+		if kernel_is "$o" dkms; then pkgs+=(dkms); fi
+	done
+	mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
 	tmp="$root.tmp"
 	rm -rf "$tmp"
 	mkdir -p "$(dirname "$root")"
 	note "building the $rel build root (mmdebstrap, about a minute)"
-	mmdebstrap --variant=apt --skip=cleanup/apt/lists "${extra[@]}" --include="$pkgs" \
+	# A moving release's (unstable's) Release file in the archive we reach may be older than its
+	# Valid-Until; for a build root, an old Release file is harmless.
+	mmdebstrap --variant=apt --skip=cleanup/apt/lists --aptopt='Acquire::Check-Valid-Until "false"' \
+		--include="$(IFS=,; echo "${pkgs[*]}")" \
 		"$rel" "$tmp" "$mirror" >"$VMACCT_CACHE/mmdebstrap-$rel.log" 2>&1 ||
 		die "mmdebstrap $rel failed (is the Debian archive reachable?); log: $VMACCT_CACHE/mmdebstrap-$rel.log"
 	touch "$tmp/.vmacct-ok"
@@ -54,18 +67,22 @@ make_root() {
 	mv "$tmp" "$root"
 }
 
-# The kernel ABI the root's linux-headers-amd64 points at, e.g. 6.12.48+deb13-amd64.
-headers_release() {
-	local root=$1
-	ls -1 "$root/usr/src" | sed -n 's/^linux-headers-\(.*-amd64\)$/\1/p' | sort -V | tail -n 1
+# The kernel ABI the root's linux-headers-ARCH points at, e.g. 6.12.48+deb13-amd64.
+headers_release() { # headers_release ROOT ARCH
+	local d rels=()
+	for d in "$1"/usr/src/linux-headers-*-"$2"; do
+		if [ -d "$d" ]; then rels+=("${d##*/linux-headers-}"); fi
+	done
+	[ ${#rels[@]} = 0 ] || printf '%s\n' "${rels[@]}" | sort -V | tail -n 1
 }
 
 fetch_kernel() {
-	local k=$1 root kd rel tmp pkg deb
+	local k=$1 root kd rel tmp deb arch
 	root=$(root_dir "$k")
 	kd=$(kern_dir "$k")
-	rel=$(headers_release "$root")
-	[ -n "$rel" ] || die "no linux-headers-*-amd64 in $root"
+	arch=$(kernel_field "$k" arch)
+	rel=$(headers_release "$root" "$arch")
+	[ -n "$rel" ] || die "no linux-headers-*-$arch in $root"
 	[ -f "$kd/vmlinuz" ] && [ "$(cat "$kd/release" 2>/dev/null)" = "$rel" ] && return 0
 	need_root "downloading the $k kernel image"
 	tmp="$kd.tmp"
@@ -111,8 +128,8 @@ ensure() {
 	local k
 	for k in "$@"; do
 		make_root "$k"
-		if [ "$k" = debug ]; then
-			kern_dir debug >/dev/null
+		if is_built "$k"; then
+			kern_dir "$k" >/dev/null
 		else
 			fetch_kernel "$k"
 		fi
@@ -121,26 +138,28 @@ ensure() {
 
 # The kernel build directory, as seen inside the build root.
 kbuild_dir() {
-	if [ "$1" = debug ]; then
-		cat "$(kern_dir debug)/build"
+	if is_built "$1"; then
+		cat "$(kern_dir "$1")/build"
 	else
 		echo "/usr/src/linux-headers-$(cat "$(kern_dir "$1")/release")"
 	fi
 }
 
 refresh() {
-	local k root cur new
+	local k root cur new arch
 	for k in "$@"; do
-		[ "$k" = debug ] && continue	# rebuilt when its source (sid's linux-source) changes
+		# A built kernel is rebuilt when its source (linux-source-<series>) changes.
+		if is_built "$k"; then continue; fi
 		root=$(root_dir "$k")
+		arch=$(kernel_field "$k" arch)
 		if [ ! -f "$root/.vmacct-ok" ]; then
 			ensure "$k"
 			continue
 		fi
-		cur=$(headers_release "$root")
+		cur=$(headers_release "$root" "$arch")
 		in_root "$root" apt-get update -q >/dev/null
 		in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y -q full-upgrade >/dev/null
-		new=$(headers_release "$root")
+		new=$(headers_release "$root" "$arch")
 		if [ "$cur" = "$new" ]; then
 			note "kernel $k: $cur is the newest in the archive"
 		else
@@ -152,13 +171,27 @@ refresh() {
 
 cmd=${1:-}
 shift || true
+if [ "$cmd" = refresh ] && [ $# = 0 ]; then
+	mapfile -t all < <(all_kernels)
+	set -- "${all[@]}"
+fi
+usage="usage: provision.sh ensure|ensure-root|refresh|version|kbuild-dir|root|kernel-dir|in-root KERNEL..."
+case "$cmd" in
+ensure | refresh) check_kernels "$@" ;;
+ensure-root | version | kbuild-dir | root | kernel-dir | in-root)
+	[ $# -gt 0 ] || die "$usage"
+	check_kernels "$1"
+	;;
+*) die "$usage" ;;
+esac
 case "$cmd" in
 ensure) ensure "$@" ;;
+ensure-root) make_root "$1" ;;
 refresh) refresh "$@" ;;
 version) cat "$(kern_dir "$1")/release" ;;
 kbuild-dir) kbuild_dir "$1" ;;
 root) root_dir "$1" ;;
 kernel-dir) kern_dir "$1" ;;
 in-root) k=$1; shift; in_root "$(root_dir "$k")" "$@" ;;
-*) die "usage: provision.sh ensure|refresh|version|root|kernel-dir|in-root KERNEL..." ;;
+*) die "$usage" ;;
 esac

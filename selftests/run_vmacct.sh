@@ -5,12 +5,13 @@
 # unloads it afterwards if it loaded it. Sets up what the scenarios need when it can: a page-cache
 # file system (brd + ext2), a zram swap device, a few hugetlb pages. Exit 4 = skip (kselftest).
 # POSIX sh: it runs under busybox in the test guests.
-ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
 D=/sys/kernel/debug/vmacct
+# shellcheck source=ktap_helpers.sh
+. "$here/ktap_helpers.sh"
 
 if [ "$(id -u)" != 0 ]; then
-	echo "TAP version 13"; echo "1..0 # SKIP must be root"; exit $ksft_skip
+	ktap_print_header; ktap_skip_all "must be root"; exit "$KSFT_SKIP"
 fi
 [ -d /sys/kernel/debug/tracing ] || [ -n "$(ls /sys/kernel/debug 2>/dev/null)" ] ||
 	mount -t debugfs none /sys/kernel/debug 2>/dev/null
@@ -21,7 +22,7 @@ if ! grep -q '^vmacct ' /proc/modules; then
 	done
 	[ $loaded_here = 1 ] || { modprobe vmacct 2>/dev/null && loaded_here=1; }
 	if [ $loaded_here = 0 ]; then
-		echo "TAP version 13"; echo "1..0 # SKIP vmacct.ko not available"; exit $ksft_skip
+		ktap_print_header; ktap_skip_all "vmacct.ko not available"; exit "$KSFT_SKIP"
 	fi
 fi
 
@@ -53,12 +54,12 @@ old_huge=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
 vmacct_lifecycle() {
 	ko=
 	for k in "$here/vmacct.ko" /vmacct/vmacct.ko; do [ -f "$k" ] && ko=$k && break; done
-	echo "TAP version 13"
+	ktap_print_header
 	if [ $loaded_here = 0 ] || [ -z "$ko" ]; then
-		echo "1..0 # SKIP the module was not loaded by this script"
-		return 4
+		ktap_skip_all "the module was not loaded by this script"
+		return "$KSFT_SKIP"
 	fi
-	echo "1..3"
+	ktap_set_plan 3
 	busy=0 n=0 readers=
 	for r in 1 2 3; do
 		(while :; do cat $D/all $D/maps/1 $D/1 >/dev/null 2>&1; done) &
@@ -75,8 +76,8 @@ vmacct_lifecycle() {
 	wait $readers 2>/dev/null
 	# Unloading while readers are active is allowed to succeed between two reads; what
 	# counts is that nothing crashed and the module still answers.
-	if [ -r $D/version ]; then echo "ok 1 rmmod under 3 busy readers: refused or clean (unloaded $busy)"
-	else echo "not ok 1 rmmod under busy readers left no working module"; fi
+	if [ -r $D/version ]; then ktap_test_pass "rmmod under 3 busy readers: refused or clean (unloaded $busy)"
+	else ktap_test_fail "rmmod under busy readers left no working module"; fi
 	# Under load: processes forking, faulting and exiting all the time (readers of vmacct's own
 	# files would keep it busy, and rmmod rightly refused).
 	loads=
@@ -102,8 +103,8 @@ vmacct_lifecycle() {
 	kill $loads
 	# shellcheck disable=SC2086
 	wait $loads 2>/dev/null
-	if [ $fails = 0 ]; then echo "ok 2 $cycles rmmod/insmod cycles under load, each read back"
-	else echo "not ok 2 $fails of $cycles rmmod/insmod cycles failed"; fi
+	if [ $fails = 0 ]; then ktap_test_pass "$cycles rmmod/insmod cycles under load, each read back"
+	else ktap_test_fail "$fails of $cycles rmmod/insmod cycles failed"; fi
 	# First accesses through the automount point, each after the mount expired, against rmmod:
 	# debugfs calls vmacct's automount callback without a module reference, so an unload must
 	# wait for every access already under way (a KASAN report or an oops in the log fails the
@@ -128,9 +129,9 @@ vmacct_lifecycle() {
 	# shellcheck disable=SC2086
 	wait $firsts 2>/dev/null
 	if [ $fails3 = 0 ] && [ $unloaded -gt 0 ] && [ "$(cat $D/version 2>/dev/null)" != "" ]; then
-		echo "ok 3 rmmod against first accesses through the automount: $unloaded of $n unloads, each reloaded"
+		ktap_test_pass "rmmod against first accesses through the automount: $unloaded of $n unloads, each reloaded"
 	else
-		echo "not ok 3 rmmod against first accesses: $unloaded of $n unloads, $fails3 failed reloads"
+		ktap_test_fail "rmmod against first accesses: $unloaded of $n unloads, $fails3 failed reloads"
 	fi
 	[ $fails = 0 ] && [ $fails3 = 0 ] && [ -r $D/version ]
 }
@@ -147,28 +148,29 @@ vmacct_fuzz() {
 }
 
 # VMACCT_TESTS runs some of them only (make fuzz: vmacct_fuzz).
-tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_bounds vmacct_torture vmacct_fuzz vmacct_lifecycle"}
-echo "TAP version 13"
-echo "1..$(echo $tests | wc -w)"
-i=0 rc=0
+tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture vmacct_fuzz vmacct_lifecycle"}
+ktap_print_header
+# shellcheck disable=SC2086 # a list of names
+ktap_set_plan "$(echo $tests | wc -w)"
+rc=0
 for t in $tests; do
-	i=$((i + 1))
 	read -r t0 _ </proc/uptime
-	if [ $t = vmacct_lifecycle ]; then
-		vmacct_lifecycle > /tmp/vmacct-$t.out 2>&1
-	elif [ $t = vmacct_fuzz ]; then
-		vmacct_fuzz > /tmp/vmacct-$t.out 2>&1
+	# Each runs in a process of its own and prints a KTAP document of its own, nested here.
+	if [ "$t" = vmacct_lifecycle ]; then
+		(vmacct_lifecycle) > "/tmp/vmacct-$t.out" 2>&1
+	elif [ "$t" = vmacct_fuzz ]; then
+		vmacct_fuzz > "/tmp/vmacct-$t.out" 2>&1
 	else
-		"$here/$t" > /tmp/vmacct-$t.out 2>&1
+		"$here/$t" > "/tmp/vmacct-$t.out" 2>&1
 	fi
 	r=$?
 	read -r t1 _ </proc/uptime
-	sed 's/^/  /' /tmp/vmacct-$t.out
-	echo "# $t took $((${t1%.*} - ${t0%.*})) s"
+	sed 's/^/  /' "/tmp/vmacct-$t.out"
+	ktap_print_msg "$t took $((${t1%.*} - ${t0%.*})) s"
 	case $r in
-	0) echo "ok $i selftests: vmacct: $t" ;;
-	4) echo "ok $i selftests: vmacct: $t # SKIP" ;;
-	*) echo "not ok $i selftests: vmacct: $t # exit=$r"; rc=1 ;;
+	0) ktap_test_pass "selftests: vmacct: $t" ;;
+	"$KSFT_SKIP") ktap_test_skip "selftests: vmacct: $t" ;;
+	*) ktap_test_fail "selftests: vmacct: $t" "exit=$r"; rc=1 ;;
 	esac
 done
 

@@ -24,10 +24,6 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-
 #define GiB		(1UL << 30)
 #define PMD_SPAN	(2UL << 20)
 
@@ -193,11 +189,108 @@ static double kill_mid_walk(const char *path, double walk_time, int *tries)
 	return -1;
 }
 
-/* One result of tests 4-6; a reaping that takes seconds is a hang, whatever was interrupted. */
-static void kill_result(const char *what, const char *path, double walk_time)
+/* The walked process and what the results learn about it, in the order they run. */
+static struct bounds {
+	unsigned long gib;
+	pid_t pid;
+	struct writer_log *log;
+	char path[64];		/* its <pid> file */
+	char mpath[64];		/* its maps/<pid> file */
+	double t_walk;		/* the fastest read of <pid> (lock_budget), seconds */
+} b = { .t_walk = 1e9 };
+
+/* Exact numbers. zero = dense + one page per 2 MiB of sparse; nothing is resident. */
+static void exact_numbers(void)
+{
+	struct vmacct_counts row;
+	int err = vmacct_read_summary(b.pid, &row);
+
+	if (!err) {
+		uint64_t want_zero = KB(b.gib * GiB) + b.gib * GiB / PMD_SPAN * 4;
+
+		err = row.v[VF_ZERO] != want_zero ||
+		      row.v[VF_MAPPED] < KB(2 * b.gib * GiB + (1UL << 40));
+		ksft_print_msg("zero %llu kB (want %llu), mapped %llu kB, resident %llu kB\n",
+			       (unsigned long long)row.v[VF_ZERO], (unsigned long long)want_zero,
+			       (unsigned long long)row.v[VF_MAPPED],
+			       (unsigned long long)row.v[VF_RESIDENT]);
+	}
+	ksft_test_result(!err, "%lu GiB dense and sparse zero-page mappings read exactly\n", b.gib);
+}
+
+/* The lock budget. Each read of the dense range takes gib * 512 PMD steps. */
+static void lock_budget(void)
+{
+	long long budget, yields0, holds0, yields, max_steps;
+	double t;
+	int i;
+
+	budget = stat_value("lock_budget_steps");
+	yields0 = stat_value("lock_yields_budget") + stat_value("lock_yields_contended");
+	holds0 = stat_value("lock_holds");
+	for (i = 0; i < 3; i++) {
+		t = time_read(b.path);
+		if (t >= 0 && t < b.t_walk)
+			b.t_walk = t;
+	}
+	yields = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") - yields0;
+	max_steps = stat_value("max_lock_hold_steps");
+	ksft_print_msg("read of %s: %.3f s (best of 3); %lld holds, %lld yields; longest hold %lld steps, %lld ns; budget %lld\n",
+		       b.path, b.t_walk, stat_value("lock_holds") - holds0, yields, max_steps,
+		       stat_value("max_lock_hold_ns"), budget);
+	ksft_test_result(budget > 0 && max_steps <= budget &&
+			 yields >= 3 * (long long)(b.gib * GiB / PMD_SPAN) / budget,
+			 "mmap_lock let go at least every %lld steps, never held longer\n", budget);
+}
+
+/*
+ * A writer in the walked process is held up less by vmacct than by the kernel's own
+ * smaps_rollup, which lets go of mmap_lock only between VMAs: its writer waits for the walk of
+ * the whole dense VMA. Absolute latencies under TCG are dominated by how QEMU switches between
+ * vCPUs; the comparison is in the same guest, with the same load: three reads of smaps_rollup,
+ * then vmacct read in a loop for as long.
+ */
+static void writer_wait(void)
+{
+	static const char *const phase[3] = { "idle", "smaps_rollup", "vmacct" };
+	struct writer_log *log = b.log;
+	long p50[3], worst[3];
+	double t, t_end = 0;
+	char rollup[64];
+	int i;
+
+	snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup", b.pid);
+	for (i = 0; i < 3; i++) {
+		log->n = 0;
+		log->on = 1;
+		t = now();
+		if (i == 0) {
+			usleep(300000);
+		} else if (i == 1) {
+			time_read(rollup);
+			time_read(rollup);
+			time_read(rollup);
+			t_end = now() - t;
+		} else {
+			while (now() < t + t_end)
+				time_read(b.path);
+		}
+		log->on = 0;
+		usleep(20000);
+		p50[i] = percentile(log, 50);
+		worst[i] = percentile(log, 100);
+		ksft_print_msg("target's mmap+munmap, %s (%.2f s): %d samples, p50 %ld us, p99 %ld us, max %ld us\n",
+			       phase[i], now() - t, log->n, p50[i], percentile(log, 99), worst[i]);
+	}
+	ksft_test_result(worst[2] >= 0 && worst[1] >= 0 && worst[2] < worst[1],
+			 "a writer in the walked process waits less than under smaps_rollup\n");
+}
+
+/* SIGKILL mid-read: each step of a walk checks for it. A reaping that takes seconds is a hang. */
+static void kill_result(const char *what, const char *path)
 {
 	int tries;
-	double lat = kill_mid_walk(path, walk_time, &tries);
+	double lat = kill_mid_walk(path, b.t_walk, &tries);
 
 	if (lat >= 0)
 		ksft_print_msg("SIGKILL to a reader of %s: walk interrupted at try %d, reaped after %.1f ms\n",
@@ -207,133 +300,83 @@ static void kill_result(const char *what, const char *path, double walk_time)
 	ksft_test_result(lat >= 0 && lat < 5, "a read of %s dies mid-walk on SIGKILL\n", what);
 }
 
+static void kill_pid_reader(void)
+{
+	kill_result("<pid>", b.path);
+}
+
+static void kill_maps_reader(void)
+{
+	kill_result("maps/<pid>", b.mpath);
+}
+
+static void kill_all_reader(void)
+{
+	kill_result("all", VMACCT_DIR "/all");
+}
+
+/* The rows of maps/<pid> add up to the summary after all this. */
+static void rows_add_up(void)
+{
+	struct vmacct_counts *rows, sum, row;
+	int n = vmacct_read_rows(b.pid, &rows), i, f, err;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < n; i++)
+		for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
+			sum.v[f] += rows[i].v[f];
+	err = n <= 0 || vmacct_read_summary(b.pid, &row) || sum.v[VF_ZERO] != row.v[VF_ZERO] ||
+	      sum.v[VF_MAPPED] != row.v[VF_MAPPED];
+	if (n > 0)
+		free(rows);
+	ksft_test_result(!err, "maps/<pid> rows add up to <pid> (zero, mapped)\n");
+}
+
+/* One KTAP result each, in this order: lock_budget measures the walk the kill tests time. */
+static void (*const tests[])(void) = {
+	exact_numbers, lock_budget, writer_wait, kill_pid_reader, kill_maps_reader,
+	kill_all_reader, rows_add_up,
+};
+
+/* Fork the walked process and wait until it has mapped everything. */
+static void start_target(void)
+{
+	int ready[2], status;
+	double t = now();
+	char c;
+
+	b.log = mmap(NULL, sizeof(*b.log), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		     -1, 0);
+	if (b.log == MAP_FAILED || pipe(ready))
+		ksft_exit_fail_msg("setup: %s\n", strerror(errno));
+	fflush(stdout);
+	b.pid = fork();
+	if (!b.pid) {
+		close(ready[0]);
+		target(b.gib, ready[1], b.log);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(b.pid, &status, 0);
+		ksft_exit_fail_msg("target could not map %lu GiB (status %#x)\n", b.gib, status);
+	}
+	ksft_print_msg("target %d: %lu GiB dense + %lu GiB sparse + 1 TiB PROT_NONE, set up in %.1f s\n",
+		       b.pid, b.gib, b.gib, now() - t);
+	snprintf(b.path, sizeof(b.path), VMACCT_DIR "/%d", b.pid);
+	snprintf(b.mpath, sizeof(b.mpath), VMACCT_DIR "/maps/%d", b.pid);
+}
+
 int main(void)
 {
 	const char *env = getenv("VMACCT_BOUNDS_GIB");
-	unsigned long gib = env ? strtoul(env, NULL, 0) : 16;
-	struct writer_log *log;
-	long p50[3], worst[3];
-	static const char *const phase[3] = { "idle", "smaps_rollup", "vmacct" };
-	char path[64], mpath[64];
-	struct vmacct_counts row;
-	long long budget, yields0, holds0, yields, max_steps;
-	double t_walk = 1e9, t, t_end = 0;
-	int ready[2], i, err;
-	pid_t pid;
-	char c;
+	unsigned int i;
 
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid() || access(VMACCT_DIR "/stats", R_OK))
-		ksft_exit_skip("needs root and vmacct (with its stats file) loaded\n");
-	ksft_set_plan(7);
-	log = mmap(NULL, sizeof(*log), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (log == MAP_FAILED || pipe(ready))
-		ksft_exit_fail_msg("setup: %s\n", strerror(errno));
-	fflush(stdout);
-	pid = fork();
-	if (!pid) {
-		close(ready[0]);
-		target(gib, ready[1], log);
-	}
-	close(ready[1]);
-	t = now();
-	if (read(ready[0], &c, 1) != 1) {
-		waitpid(pid, &i, 0);
-		ksft_exit_fail_msg("target could not map %lu GiB (status %#x)\n", gib, i);
-	}
-	ksft_print_msg("target %d: %lu GiB dense + %lu GiB sparse + 1 TiB PROT_NONE, set up in %.1f s\n",
-		       pid, gib, gib, now() - t);
-	snprintf(path, sizeof(path), VMACCT_DIR "/%d", pid);
-	snprintf(mpath, sizeof(mpath), VMACCT_DIR "/maps/%d", pid);
-
-	/* 1: exact numbers. zero = dense + one page per 2 MiB of sparse; nothing is resident. */
-	err = vmacct_read_summary(pid, &row);
-	if (!err) {
-		uint64_t want_zero = KB(gib * GiB) + gib * GiB / PMD_SPAN * 4;
-
-		err = row.v[VF_ZERO] != want_zero || row.v[VF_MAPPED] < KB(2 * gib * GiB + (1UL << 40));
-		ksft_print_msg("zero %llu kB (want %llu), mapped %llu kB, resident %llu kB\n",
-			       (unsigned long long)row.v[VF_ZERO], (unsigned long long)want_zero,
-			       (unsigned long long)row.v[VF_MAPPED],
-			       (unsigned long long)row.v[VF_RESIDENT]);
-	}
-	ksft_test_result(!err, "%lu GiB dense and sparse zero-page mappings read exactly\n", gib);
-
-	/* 2: the lock budget. Each read of the dense range takes gib * 512 PMD steps. */
-	budget = stat_value("lock_budget_steps");
-	yields0 = stat_value("lock_yields_budget") + stat_value("lock_yields_contended");
-	holds0 = stat_value("lock_holds");
-	for (i = 0; i < 3; i++) {
-		t = time_read(path);
-		if (t >= 0 && t < t_walk)
-			t_walk = t;
-	}
-	yields = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") - yields0;
-	max_steps = stat_value("max_lock_hold_steps");
-	ksft_print_msg("read of %s: %.3f s (best of 3); %lld holds, %lld yields; longest hold %lld steps, %lld ns; budget %lld\n",
-		       path, t_walk, stat_value("lock_holds") - holds0, yields, max_steps,
-		       stat_value("max_lock_hold_ns"), budget);
-	ksft_test_result(budget > 0 && max_steps <= budget &&
-			 yields >= 3 * (long long)(gib * GiB / PMD_SPAN) / budget,
-			 "mmap_lock let go at least every %lld steps, never held longer\n", budget);
-
-	/*
-	 * 3: a writer in the walked process is held up less by vmacct than by the kernel's own
-	 * smaps_rollup, which lets go of mmap_lock only between VMAs: its writer waits for the walk
-	 * of the whole dense VMA. Absolute latencies under TCG are dominated by how QEMU switches
-	 * between vCPUs; the comparison is in the same guest, with the same load: three reads of
-	 * smaps_rollup, then vmacct read in a loop for as long.
-	 */
-	snprintf(mpath, sizeof(mpath), "/proc/%d/smaps_rollup", pid);
-	for (i = 0; i < 3; i++) {
-		log->n = 0;
-		log->on = 1;
-		t = now();
-		if (i == 0) {
-			usleep(300000);
-		} else if (i == 1) {
-			time_read(mpath);
-			time_read(mpath);
-			time_read(mpath);
-			t_end = now() - t;
-		} else {
-			while (now() < t + t_end)
-				time_read(path);
-		}
-		log->on = 0;
-		usleep(20000);
-		p50[i] = percentile(log, 50);
-		worst[i] = percentile(log, 100);
-		ksft_print_msg("target's mmap+munmap, %s (%.2f s): %d samples, p50 %ld us, p99 %ld us, max %ld us\n",
-			       phase[i], now() - t, log->n, p50[i], percentile(log, 99), worst[i]);
-	}
-	snprintf(mpath, sizeof(mpath), VMACCT_DIR "/maps/%d", pid);
-	ksft_test_result(worst[2] >= 0 && worst[1] >= 0 && worst[2] < worst[1],
-			 "a writer in the walked process waits less than under smaps_rollup\n");
-
-	/* 4-6: SIGKILL mid-read: each step of a walk checks for it. */
-	kill_result("<pid>", path, t_walk);
-	kill_result("maps/<pid>", mpath, t_walk);
-	kill_result("all", VMACCT_DIR "/all", t_walk);
-
-	/* 7: the rows of maps/<pid> add up to the summary after all this. */
-	{
-		struct vmacct_counts *rows, sum;
-		int n = vmacct_read_rows(pid, &rows), f;
-
-		memset(&sum, 0, sizeof(sum));
-		for (i = 0; i < n; i++)
-			for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
-				sum.v[f] += rows[i].v[f];
-		err = n <= 0 || vmacct_read_summary(pid, &row) || sum.v[VF_ZERO] != row.v[VF_ZERO] ||
-		      sum.v[VF_MAPPED] != row.v[VF_MAPPED];
-		if (n > 0)
-			free(rows);
-	}
-	ksft_test_result(!err, "maps/<pid> rows add up to <pid> (zero, mapped)\n");
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	b.gib = env ? strtoul(env, NULL, 0) : 16;
+	vmacct_ksft_start(VMACCT_DIR "/stats", ARRAY_SIZE(tests));
+	start_target();
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		tests[i]();
+	kill(b.pid, SIGKILL);
+	waitpid(b.pid, NULL, 0);
 	ksft_finished();
 }

@@ -33,8 +33,6 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#define NR_TESTS 13
-
 static int pids[4096], nr_pids;
 
 /*
@@ -651,36 +649,40 @@ static void test_version(void)
 	free(v);
 }
 
+static void test_summaries(void)
+{
+	for_each_process("<pid> summary equals smaps_rollup and statm", check_summary_vs_kernel);
+}
+
+static void test_rows(void)
+{
+	for_each_process("maps/<pid> rows equal smaps and sum to the summary", check_rows);
+}
+
+static void test_self_twice(void)
+{
+	ksft_test_result(check_summary_vs_kernel(getpid()) == 0, "this process, read twice\n");
+}
+
+/* One KTAP result each, in this order. */
+static void (*const tests[])(void) = {
+	test_version, test_summaries, test_rows, test_self_twice, test_all_file,
+	test_unknown_names, test_write_rejected, test_one_byte_reads, test_hostile_comm,
+	test_not_root, test_exists_at_once_and_gone, test_reused_pid, test_many_vmas,
+};
+
 int main(void)
 {
 	struct vmacct_counts warm;
+	unsigned int i;
 
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("must be root\n");
-	if (access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko)\n");
-	ksft_set_plan(NR_TESTS);
+	vmacct_ksft_start(VMACCT_DIR "/version", ARRAY_SIZE(tests));
 	vmacct_read_summary(getpid(), &warm);
 	spawn_zoo();
 	ksft_print_msg("%d extra processes with anon/COW, shmem, THP and file memory\n", nr_zoo);
 	collect_pids();
-
-	test_version();
-	for_each_process("<pid> summary equals smaps_rollup and statm", check_summary_vs_kernel);
-	for_each_process("maps/<pid> rows equal smaps and sum to the summary", check_rows);
-	ksft_test_result(check_summary_vs_kernel(getpid()) == 0, "this process, read twice\n");
-	test_all_file();
-	test_unknown_names();
-	test_write_rejected();
-	test_one_byte_reads();
-	test_hostile_comm();
-	test_not_root();
-	test_exists_at_once_and_gone();
-	test_reused_pid();
-	test_many_vmas();
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		tests[i]();
 	kill_zoo();
 	ksft_finished();
 }

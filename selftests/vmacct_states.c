@@ -57,26 +57,6 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 
-/* What the build root's headers may not have yet. */
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY 1
-#endif
-#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
-#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1 << 12)
-#endif
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
-#ifndef MAP_HUGE_1GB
-#define MAP_HUGE_1GB (30 << 26)
-#endif
-#ifndef MAP_HUGE_2MB
-#define MAP_HUGE_2MB (21 << 26)
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
-
 #define PS		4096UL
 #define MiB		(1UL << 20)
 #define HPAGE		(2 * MiB)
@@ -183,80 +163,6 @@ static void *map_shared(size_t size)
 }
 
 /* --- helpers --- */
-
-/* A row expectation with every count field asserted, all zero until set (as in vmacct_layout). */
-static struct vmacct_counts want_row(uint64_t mapped_kb)
-{
-	struct vmacct_counts w;
-	int f;
-
-	memset(&w, 0, sizeof(w));
-	for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
-		w.has[f] = true;
-	w.v[VF_MAPPED] = mapped_kb;
-	return w;
-}
-
-/* The fields of a maps row that smaps also has, against the smaps VMA; differences printed. */
-static int row_vs_smaps(const char *what, const struct vmacct_counts *row,
-			const struct smaps_counts *s)
-{
-	const struct {
-		const char *name;
-		uint64_t vmacct, smaps;
-	} f[] = {
-		{ "resident/Rss", row->v[VF_RESIDENT], s->rss },
-		{ "shared/Shared_*", row->v[VF_SHARED], s->shared },
-		{ "private/Private_*", row->v[VF_PRIVATE], s->private },
-		{ "pss/Pss", row->v[VF_PSS], s->pss },
-		{ "swap/Swap", row->v[VF_SWAP], s->swap },
-		{ "thp/AnonHugePages", row->v[VF_THP], s->anon_huge },
-		{ "hugetlb/*_Hugetlb", row->v[VF_HUGETLB], s->hugetlb },
-	};
-	unsigned int i;
-	int bad = 0;
-
-	for (i = 0; i < ARRAY_SIZE(f); i++) {
-		if (f[i].vmacct == f[i].smaps)
-			continue;
-		printf("# %s: %s: vmacct %" PRIu64 " kB, smaps %" PRIu64 " kB\n", what, f[i].name,
-		       f[i].vmacct, f[i].smaps);
-		bad++;
-	}
-	return bad;
-}
-
-/*
- * The maps/<pid> row that holds @addr and the smaps VMA that starts where it starts, read as
- * vmacct, smaps, vmacct: when both vmacct reads agree, the VMA did not change in between and the
- * two files describe the same state. A frozen process changes only if the kernel moves its
- * pages (compaction migrating a THP, reclaim): rare and brief, so a few attempts separate that
- * from a difference in counting, which is the same every time. 0, or -errno of the last failure.
- */
-#define STABLE_ATTEMPTS 5
-
-static int read_row_and_smaps(pid_t pid, unsigned long addr, struct vmacct_counts *row,
-			      struct smaps_counts *s)
-{
-	struct vmacct_counts again;
-	int attempt, ret = -EAGAIN;
-
-	for (attempt = 0; attempt < STABLE_ATTEMPTS; attempt++) {
-		ret = vmacct_read_row(pid, addr, row);
-		if (!ret)
-			ret = smaps_vma_read(pid, row->start, s);
-		if (!ret)
-			ret = vmacct_read_row(pid, addr, &again);
-		if (ret)
-			return ret;
-		if (!memcmp(row->v, again.v, sizeof(row->v)) && row->start == again.start &&
-		    row->end == again.end)
-			return 0;
-		printf("# maps/%d changed between two reads, reading again\n", pid);
-		ret = -EAGAIN;
-	}
-	return ret;
-}
 
 static double now(void)
 {
@@ -540,6 +446,36 @@ TEST(hugetlb_2m_uffd_wp_markers)
 	check_uffd_case(_metadata, 2 * HPAGE, MAP_HUGE_2MB, true);
 }
 
+/* One read of a busy child's <pid> file: 0, or -1 (printed) when it failed. */
+static int read_busy(pid_t pid, int reads, struct vmacct_counts *c)
+{
+	int ret = vmacct_read_summary(pid, c);
+
+	if (ret)
+		printf("# read %d: %s\n", reads, strerror(-ret));
+	return ret ? -1 : 0;
+}
+
+/*
+ * After a read of a busy child: true (printed) when it died or 240 s have passed since @t0; the
+ * test then says how far the child got.
+ */
+static bool busy_over(pid_t pid, double t0)
+{
+	int status;
+
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		kid_forget(pid);
+		printf("# the child died: status %#x\n", status);
+		return true;
+	}
+	if (now() - t0 > 240) {
+		printf("# 240 s passed: no more reads\n");
+		return true;
+	}
+	return false;
+}
+
 /* --- 2. a heap that grows while it is read --- */
 
 struct heap_state {
@@ -604,7 +540,7 @@ TEST(heap_growth_never_overcounts)
 	long mib = env_long("VMACCT_STATES_HEAP_MIB", 512, 4, 1 << 20);
 	struct heap_state *h = map_shared(sizeof(*h));
 	int64_t worst_res = INT64_MIN, worst_virt = INT64_MIN;
-	int reads = 0, after_done = 0, bad = 0, status;
+	int reads = 0, after_done = 0, bad = 0;
 	const char *why;
 	uint64_t slack = rss_slack_kb(&why);
 	double t0 = now();
@@ -616,11 +552,10 @@ TEST(heap_growth_never_overcounts)
 	ASSERT_GT(pid, 0);
 	while (reads < 100 || after_done < 20) {
 		struct vmacct_counts c;
-		int done = h->done, ret = vmacct_read_summary(pid, &c);
+		int done = h->done;
 		int64_t res, virt;
 
-		if (ret) {
-			printf("# read %d: %s\n", reads, strerror(-ret));
+		if (read_busy(pid, reads, &c)) {
 			bad++;
 			break;
 		}
@@ -639,14 +574,7 @@ TEST(heap_growth_never_overcounts)
 				       h->grown / MiB, c.v[VF_RESIDENT], c.v[VF_TOP_RES],
 				       c.v[VF_MAPPED], c.v[VF_TOP_VIRT]);
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			kid_forget(pid);
-			printf("# the child died: status %#x\n", status);
-			bad++;
-			break;
-		}
-		if (now() - t0 > 240) {
-			printf("# 240 s: the heap grew to %zu of %ld MiB\n", h->grown / MiB, mib);
+		if (busy_over(pid, t0)) {
 			bad++;
 			break;
 		}
@@ -738,7 +666,7 @@ TEST(vma_head_trim_never_undercounts)
 	long mib = env_long("VMACCT_STATES_TRIM_MIB", 512, 128, 1 << 20);
 	struct trim_state *t = map_shared(sizeof(*t));
 	int64_t worst = INT64_MIN;
-	int reads = 0, bad = 0, status;
+	int reads = 0, bad = 0;
 	const char *why;
 	uint64_t slack = rss_slack_kb(&why) + KB(HPAGE);
 	double t0 = now();
@@ -752,11 +680,9 @@ TEST(vma_head_trim_never_undercounts)
 		SKIP(kids_reap_all(); return, "could not map %ld MiB: %s", mib, strerror(t->err));
 	while (reads < 50 || !t->done) {
 		struct vmacct_counts c;
-		int ret = vmacct_read_summary(pid, &c);
 		int64_t short_kb;
 
-		if (ret) {
-			printf("# read %d: %s\n", reads, strerror(-ret));
+		if (read_busy(pid, reads, &c)) {
 			bad++;
 			break;
 		}
@@ -768,14 +694,7 @@ TEST(vma_head_trim_never_undercounts)
 		if (short_kb > (int64_t)slack && bad++ < 5)
 			printf("# read %d at %zu MiB left: resident %" PRIu64 " top_res %" PRIu64
 			       " kB\n", reads, t->left / MiB, c.v[VF_RESIDENT], c.v[VF_TOP_RES]);
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			kid_forget(pid);
-			printf("# the child died: status %#x\n", status);
-			bad++;
-			break;
-		}
-		if (now() - t0 > 240) {
-			printf("# 240 s: %zu MiB still mapped\n", t->left / MiB);
+		if (busy_over(pid, t0)) {
 			bad++;
 			break;
 		}
@@ -839,15 +758,6 @@ static void protnone_child(void *arg)
 	if (mprotect(p, len, PROT_NONE))
 		pc->err = errno;
 	pc->addr = (unsigned long)p;
-}
-
-static bool thp_enabled(void)
-{
-	char *s = read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
-	bool on = s && !strstr(s, "[never]");
-
-	free(s);
-	return on;
 }
 
 /*

@@ -28,13 +28,6 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-
 #define NR_MUTATORS	4	/* the last one exec()s itself */
 #define NR_READERS	3
 #define SLOTS		32
@@ -296,21 +289,16 @@ static void reader(int id, unsigned int seed)
 	_exit(bad ? 1 : 0);
 }
 
-int main(int argc, char **argv)
-{
-	const char *env = getenv("VMACCT_TORTURE_SECONDS");
-	int seconds = env ? atoi(env) : 20, i, status, bad = 0, dead = 0, kills = 0;
-	pid_t readers[NR_READERS];
-	time_t end;
+static int seconds;
+static pid_t readers[NR_READERS];
+static int kills;
 
-	if (argc == 3 && !strcmp(argv[1], "--exec-until"))
-		exec_again("/proc/self/exe", atoll(argv[2]));
-	/* A line at a time: a run cut off by the runner's timeout still shows where it was. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ksft_print_header();
-	if (geteuid() || access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("needs root and vmacct loaded\n");
-	ksft_set_plan(2);
+/* The mutators and readers run for @seconds, while more readers are SIGKILLed mid-read. */
+static void run_torture(void)
+{
+	time_t end;
+	int i;
+
 	fflush(stdout);	/* the children flush stdout: nothing of the parent's may be in it */
 	signal(SIGALRM, on_alarm);
 	for (i = 0; i < NR_MUTATORS; i++) {
@@ -346,6 +334,13 @@ int main(int argc, char **argv)
 		waitpid(k, NULL, 0);
 		kills++;
 	}
+}
+
+/* Each reader exits 1 after a read that was neither consistent nor a documented error. */
+static void reads_consistent(void)
+{
+	int i, status, bad = 0;
+
 	for (i = 0; i < NR_READERS; i++) {
 		waitpid(readers[i], &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -356,6 +351,12 @@ int main(int argc, char **argv)
 	ksft_print_msg("%d s, %d mutators, %d readers, %d readers killed mid-read\n", seconds,
 		       NR_MUTATORS, NR_READERS, kills);
 	ksft_test_result(!bad, "every read was consistent or failed with ESRCH/ENOENT/EINTR\n");
+}
+
+static void mutators_survived(void)
+{
+	int i, status, dead = 0;
+
 	for (i = 0; i < NR_MUTATORS; i++) {
 		waitpid(mutators[i], &status, 0);
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -364,5 +365,22 @@ int main(int argc, char **argv)
 		}
 	}
 	ksft_test_result(!dead, "mutators ran to the end\n");
+}
+
+/* One KTAP result each, judged after run_torture(). */
+static void (*const results[])(void) = { reads_consistent, mutators_survived };
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("VMACCT_TORTURE_SECONDS");
+	unsigned int i;
+
+	if (argc == 3 && !strcmp(argv[1], "--exec-until"))
+		exec_again("/proc/self/exe", atoll(argv[2]));
+	seconds = env ? atoi(env) : 20;
+	vmacct_ksft_start(VMACCT_DIR "/version", ARRAY_SIZE(results));
+	run_torture();
+	for (i = 0; i < ARRAY_SIZE(results); i++)
+		results[i]();
 	ksft_finished();
 }

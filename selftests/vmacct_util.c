@@ -134,14 +134,20 @@ int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 	return c->pid ? 0 : -EINVAL;
 }
 
-int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
+/* The text of @pid's vmacct file @dir<pid> ("" or "maps/"), malloc()ed; NULL with errno set. */
+static char *read_pid_file(const char *dir, pid_t pid)
 {
 	char path[64];
-	char *text;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/%s%d", dir, pid);
+	return read_file(path, NULL);
+}
+
+int vmacct_read_summary(pid_t pid, struct vmacct_counts *c)
+{
+	char *text = read_pid_file("", pid);
 	int ret;
 
-	snprintf(path, sizeof(path), VMACCT_DIR "/%d", pid);
-	text = read_file(path, NULL);
 	if (!text)
 		return -errno;
 	ret = vmacct_parse_summary(text, c);
@@ -238,19 +244,21 @@ int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 	return nrows;
 }
 
-int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows)
+/* A maps/<pid> or `all` file's rows: their number, or -errno. */
+static int read_table(char *text, struct vmacct_counts **rows)
 {
-	char path[64];
-	char *text;
 	int n;
 
-	snprintf(path, sizeof(path), VMACCT_DIR "/maps/%d", pid);
-	text = read_file(path, NULL);
 	if (!text)
 		return -errno;
 	n = vmacct_parse_table(text, rows);
 	free(text);
 	return n;
+}
+
+int vmacct_read_rows(pid_t pid, struct vmacct_counts **rows)
+{
+	return read_table(read_pid_file("maps/", pid), rows);
 }
 
 int vmacct_read_row(pid_t pid, unsigned long addr, struct vmacct_counts *c)
@@ -273,14 +281,7 @@ int vmacct_read_row(pid_t pid, unsigned long addr, struct vmacct_counts *c)
 
 int vmacct_read_all(struct vmacct_counts **rows)
 {
-	char *text = read_file(VMACCT_DIR "/all", NULL);
-	int n;
-
-	if (!text)
-		return -errno;
-	n = vmacct_parse_table(text, rows);
-	free(text);
-	return n;
+	return read_table(read_file(VMACCT_DIR "/all", NULL), rows);
 }
 
 static void smaps_add_line(struct smaps_counts *s, const char *line)
@@ -708,4 +709,82 @@ char *map_aligned_hpage(void)
 	munmap(a + hpage, p + 2 * hpage - (a + hpage));
 	madvise(a, hpage, MADV_HUGEPAGE);
 	return a;
+}
+
+bool thp_enabled(void)
+{
+	char *s = read_file("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
+	bool on = s && !strstr(s, "[never]");
+
+	free(s);
+	return on;
+}
+
+struct vmacct_counts want_row(uint64_t mapped_kb)
+{
+	struct vmacct_counts w;
+	int f;
+
+	memset(&w, 0, sizeof(w));
+	for (f = VF_MAPPED; f <= VF_HUGETLB; f++)
+		w.has[f] = true;
+	w.v[VF_MAPPED] = mapped_kb;
+	return w;
+}
+
+int row_vs_smaps(const char *what, const struct vmacct_counts *row, const struct smaps_counts *s)
+{
+	const struct {
+		const char *name;
+		uint64_t vmacct, smaps;
+	} f[] = {
+		{ "resident/Rss", row->v[VF_RESIDENT], s->rss },
+		{ "shared/Shared_*", row->v[VF_SHARED], s->shared },
+		{ "private/Private_*", row->v[VF_PRIVATE], s->private },
+		{ "pss/Pss", row->v[VF_PSS], s->pss },
+		{ "swap/Swap", row->v[VF_SWAP], s->swap },
+		{ "thp/AnonHugePages", row->v[VF_THP], s->anon_huge },
+		{ "hugetlb/*_Hugetlb", row->v[VF_HUGETLB], s->hugetlb },
+	};
+	unsigned int i;
+	int bad = 0;
+
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		if (f[i].vmacct == f[i].smaps)
+			continue;
+		printf("# %s: %s: vmacct %" PRIu64 " kB, smaps %" PRIu64 " kB\n", what, f[i].name,
+		       f[i].vmacct, f[i].smaps);
+		bad++;
+	}
+	return bad;
+}
+
+/*
+ * A frozen process changes only if the kernel moves its pages (compaction migrating a THP,
+ * reclaim): rare and brief, so a few attempts separate that from a difference in counting, which
+ * is the same every time.
+ */
+#define STABLE_ATTEMPTS 5
+
+int read_row_and_smaps(pid_t pid, unsigned long addr, struct vmacct_counts *row,
+		       struct smaps_counts *s)
+{
+	struct vmacct_counts again;
+	int attempt, ret = -EAGAIN;
+
+	for (attempt = 0; attempt < STABLE_ATTEMPTS; attempt++) {
+		ret = vmacct_read_row(pid, addr, row);
+		if (!ret)
+			ret = smaps_vma_read(pid, row->start, s);
+		if (!ret)
+			ret = vmacct_read_row(pid, addr, &again);
+		if (ret)
+			return ret;
+		if (!memcmp(row->v, again.v, sizeof(row->v)) && row->start == again.start &&
+		    row->end == again.end)
+			return 0;
+		printf("# maps/%d changed between two reads, reading again\n", pid);
+		ret = -EAGAIN;
+	}
+	return ret;
 }

@@ -8,10 +8,74 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/types.h>
+
+#include <linux/userfaultfd.h>
 
 #define VMACCT_DIR "/sys/kernel/debug/vmacct"
 #define KB(bytes) ((uint64_t)(bytes) >> 10)
+
+/* Older kselftest.h lacks these. */
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef __printf
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#endif
+
+/*
+ * What the build root's headers may lack: the kernels of the matrix are newer. (Here, after the
+ * headers that define them, so that no test redefines what it includes later.)
+ */
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21U << 26)
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM (1 << 12)
+#endif
+#ifndef UFFD_FEATURE_WP_UNPOPULATED
+#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
+#endif
 
 /*
  * The counts of a maps/<pid> row or a <pid> summary, in kB, named as in the debugfs files: the
@@ -79,6 +143,23 @@ int statm_read(pid_t pid, uint64_t *virt, uint64_t *res, uint64_t *shr);
  * MADV_HUGEPAGE, for a THP; NULL on failure.
  */
 char *map_aligned_hpage(void);
+/* Transparent hugepages are not "[never]". */
+bool thp_enabled(void);
+
+/*
+ * A row expectation with every count field (mapped to hugetlb) asserted, all 0 but @mapped_kb
+ * until set: vmacct_diff() then checks each of them.
+ */
+struct vmacct_counts want_row(uint64_t mapped_kb);
+/* The fields of a maps row that smaps also has, against the smaps VMA; differences printed. */
+int row_vs_smaps(const char *what, const struct vmacct_counts *row, const struct smaps_counts *s);
+/*
+ * The maps/<pid> row that holds @addr and the smaps VMA that starts where it starts, read as
+ * vmacct, smaps, vmacct: when both vmacct reads agree, the VMA did not change in between and the
+ * two files describe the same state. 0, or -errno of the last failure (-EAGAIN: never stable).
+ */
+int read_row_and_smaps(pid_t pid, unsigned long addr, struct vmacct_counts *row,
+		       struct smaps_counts *s);
 
 /* Read a whole file into a malloc()ed NUL-terminated buffer; NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len);
@@ -149,5 +230,24 @@ int smaps_rollup_read_keys(pid_t pid, struct smaps_vma *r);
 int smaps_get(const struct smaps_vma *s, const char *key, uint64_t *v);
 /* Set (or add) @key; -ENOSPC when there is no room left. */
 int smaps_set(struct smaps_vma *s, const char *key, uint64_t v);
+
+#ifdef KSFT_PASS
+/*
+ * How every program that prints its KTAP with kselftest.h (included before this file) starts:
+ * stdout a line at a time (a run cut off by the runner's timeout still shows where it was), the
+ * header, a SKIP unless root with vmacct loaded (@file readable: `version`, or a file the test
+ * needs), the plan.
+ */
+static inline void vmacct_ksft_start(const char *file, unsigned int plan)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ksft_print_header();
+	if (geteuid())
+		ksft_exit_skip("must be root\n");
+	if (access(file, R_OK))
+		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko): no %s\n", file);
+	ksft_set_plan(plan);
+}
+#endif
 
 #endif /* VMACCT_UTIL_H */

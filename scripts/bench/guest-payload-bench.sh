@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # The guest side of `make bench` (busybox sh, run by the guest's init in /vmacct after insmod).
 # Runs each section of vmacct_bench and prints its lines prefixed "bench: ". BENCH_RUNS is set by the
 # line bench.sh puts in front of this file.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # Record the module's debugfs files for the reader's host fixtures, and run the reader live.
 D=/sys/kernel/debug/vmacct
 # comm can only be written by the process itself: forked subshells (COW-sharing the shell's
@@ -17,9 +18,9 @@ sleep 1
 echo "@@PIDS $$ $A $B $C $E $F"
 for f in version all; do echo "@@BEGIN $f"; cat $D/$f; echo "@@END $f"; done
 for p in 1 $$ $A $B $C $E $F; do
-	echo "@@BEGIN $p"; cat $D/$p; echo "@@END $p"
-	echo "@@BEGIN maps/$p"; cat $D/maps/$p; echo "@@END maps/$p"
-	echo "@@BEGIN status/$p"; grep -E '^(Uid|Name):' /proc/$p/status; echo "@@END status/$p"
+	echo "@@BEGIN $p"; cat "$D/$p"; echo "@@END $p"
+	echo "@@BEGIN maps/$p"; cat "$D/maps/$p"; echo "@@END maps/$p"
+	echo "@@BEGIN status/$p"; grep -E '^(Uid|Name):' "/proc/$p/status"; echo "@@END status/$p"
 done
 echo "@@LIVE"
 vmacct; echo "rc=$?"

@@ -24,4 +24,4 @@ tr -d '\r' <"$build/$k/console.log" | awk -v out="$out" '
 	/^@@END / { close(file); file = ""; next }
 	file != "" { print >> file }'
 rm -f "$out/prom"
-echo "recorded $(ls "$out" | wc -l) entries into $out"
+echo "recorded $(find "$out" -mindepth 1 -maxdepth 1 | wc -l) entries into $out"

@@ -23,20 +23,18 @@ export VMACCT_PASSWD="$FX/synthetic/passwd"
 export VMACCT_NOW=1764633600.25	# the JSON timestamp: 2025-12-02T00:00:00.250Z
 unset VMACCT_ROOT VMACCT_PROC VMACCT_TOP COLUMNS LINES
 
-n=0 failed=0
-results=()
-pass() { results+=("ok $((++n)) - $1"); }
-fail() { results+=("not ok $((++n)) - $1"); failed=$((failed + 1)); }
-skip() { results+=("ok $((++n)) - $1 # SKIP $2"); }
-check() {
-	if eval "$2" >"$out/check.log" 2>&1; then
-		pass "$1"
-	else
-		fail "$1"
-		while IFS= read -r l; do results+=("# $l"); done < <(head -20 "$out/check.log")
-	fi
-}
-diag() { results+=("# $*"); }
+# One KTAP document, through the emitter every vmacct shell test uses. The plan is known only at
+# the end: the results go to a file first (stdout is that file until the end), then the header,
+# the plan and the results.
+# shellcheck source=../../selftests/ktap_helpers.sh
+. "$here/../../selftests/ktap_helpers.sh"
+KTAP_DIAG_LINES=20
+exec 3>&1 >"$out/results.ktap"
+pass() { ktap_test_pass "$1"; }
+fail() { ktap_test_fail "$1"; }
+skip() { ktap_test_skip "$1" "$2"; }
+# check NAME SHELL-CODE: the code's output is shown when it fails.
+check() { ktap_check "$1" eval "$2"; }
 
 # golden NAME FIXTURE ARGS...: stdout, stderr and exit status must match tests/expected/NAME.
 golden() {
@@ -53,19 +51,23 @@ golden() {
 		pass "$name: vmacct $* (fixture $fx)"
 	else
 		fail "$name: vmacct $* (fixture $fx)"
-		diff -u "$EXP/$name.out" "$out/$name.out" | head -20 | sed 's/^/# /' >"$out/d"
-		diff -u "$EXP/$name.err" "$out/$name.err" | head -10 | sed 's/^/# /' >>"$out/d"
-		while IFS= read -r l; do results+=("$l"); done <"$out/d"
+		diff -u "$EXP/$name.out" "$out/$name.out" | head -20 | sed 's/^/# /'
+		diff -u "$EXP/$name.err" "$out/$name.err" | head -10 | sed 's/^/# /'
 	fi
 }
 
 # 1. unit tests of the parsers and escapers
 if "${VMACCT_UNIT:-$tools/tests/unit}" >"$out/unit.txt"; then pass "unit tests ($(grep -c '^ok' "$out/unit.txt") cases)"
-else fail "unit tests"; grep '^not ok' "$out/unit.txt" | sed 's/^/# /' | while IFS= read -r l; do results+=("$l"); done; fi
+else
+	grep '^not ok' "$out/unit.txt" | sed 's/^/# /'
+	fail "unit tests"
+fi
 
 # 2. every view and format against exact expected outputs
 G=guest-6.12
-gp=$(awk 'NR > 1 && $NF != "sleep" && $NF != "cat" && $NF != "init" && $NF != "sh" { print $1 }' "$FX/$G/all" | head -2 | tr '\n' ' ')
+mapfile -t gp < <(awk 'NR > 1 && $NF != "sleep" && $NF != "cat" && $NF != "init" && $NF != "sh" { print $1 }' \
+	"$FX/$G/all" | head -2)
+mapfile -t gmaps < <(cd "$FX/$G/maps" && printf '%s\n' *)
 golden synthetic_table synthetic
 golden synthetic_table_kb_sort_limit synthetic -k -s pss -n 2
 golden synthetic_table_sort_comm synthetic -s comm
@@ -95,9 +97,9 @@ COLUMNS=80 LINES=24 golden synthetic_watch_80x24 synthetic -w 0.1 --count 2
 COLUMNS=60 LINES=9 golden synthetic_watch_60x9 synthetic -w 0.1 --count 1
 golden synthetic_json_watch synthetic -j -u root -w 0.1 --count 2
 golden guest_table $G
-golden guest_detail_maps $G -m $gp
+golden guest_detail_maps $G -m "${gp[@]}"
 golden guest_json $G -j
-golden guest_json_detail $G -j -m $(ls "$FX/$G/maps" | tr '\n' ' ')
+golden guest_json_detail $G -j -m "${gmaps[@]}"
 golden guest_prom $G -P
 
 # 3. JSON: parsed by python3's json module, and every number equal to the fixture's `all` row
@@ -234,7 +236,7 @@ fi
 check "pid gone: exit 5" "[ \$(ex --root '$FX/synthetic' 99999) = 5 ] && grep -q 'process 99999 does not exist' '$out/ex.err'"
 check "one pid gone among others: others shown, exit 5" \
 	"[ \$(ex --root '$FX/synthetic' 1 99999) = 5 ] && grep -q '^PID 1 ' '$out/ex.out'"
-mkfx() { rm -rf "$out/$1"; cp -r "$FX/synthetic" "$out/$1"; }
+mkfx() { rm -rf "${out:?}/$1"; cp -r "$FX/synthetic" "$out/$1"; }
 mkfx v1; echo 1.0 >"$out/v1/version"
 check "incompatible module version 1.0: exit 6" "[ \$(ex --root '$out/v1') = 6 ] && grep -q \"version '1.0' is not supported\" '$out/ex.err'"
 mkfx nover; rm "$out/nover/version"
@@ -304,7 +306,10 @@ if command -v top >/dev/null; then
 	sleep 0.3
 	mkfx live
 	sed "s/^pid: .*/pid: $sp/" "$FX/synthetic/1" >"$out/live/$sp"
-	statm=($(cat /proc/$sp/statm))
+	# statm and pg are used by the check's code (eval).
+	# shellcheck disable=SC2034
+	read -ra statm <"/proc/$sp/statm"
+	# shellcheck disable=SC2034
 	pg=$(($(getconf PAGESIZE) / 1024))
 	check "compare-top with the real top $(top -V 2>/dev/null | head -1 | awk '{print $NF}'): its VIRT RES SHR equal /proc/$sp/statm" \
 		"ex --root '$out/live' --compare-top $sp >/dev/null; cat '$out/ex.out';
@@ -318,7 +323,9 @@ else
 	skip "compare-top with the real top" "procps top not installed"
 fi
 
-echo "TAP version 13"
-echo "1..$n"
-printf '%s\n' "${results[@]}"
-[ $failed = 0 ]
+exec >&3 3>&-
+tests=$((KTAP_TESTNO - 1)) failed=$KTAP_CNT_FAIL
+ktap_print_header
+ktap_set_plan "$tests"
+cat "$out/results.ktap"
+[ "$failed" = 0 ]

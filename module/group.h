@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The memory of a group of processes (README.md, "The numbers of a group"): the pages mapped by at
+ * least one member, each counted once, split into those only members map (unique) and those a
+ * process outside the group maps too (shared_out).
+ *
+ * A page mapped once is mapped by exactly one member: it is unique and in the union once, and
+ * needs no memory. Only the pages a member maps that are mapped more than once (mapcount >= 2, by
+ * the same per-kernel rule as `shared`) are remembered, by pfn, with how many of their mappings the
+ * members were seen to hold: the memory of a group read is bounded by the number of distinct such
+ * pages (README states the bound; `stats` reports the peak).
+ *
+ * The walk notes those pages under the page-table lock into a fixed buffer of runs (struct
+ * vmacct_shares, no allocation there) and hands the buffer over at each step's end, with the
+ * page-table lock released (mmap_lock may be held: allocations with GFP_KERNEL are allowed there,
+ * as page faults do them).
+ */
+#ifndef VMACCT_GROUP_H
+#define VMACCT_GROUP_H
+
+#include <linux/bug.h>
+#include <linux/seq_file.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include "stats.h"
+
+/*
+ * A step records at most one PTE table's pages (512), or a run of PMD leaves of which at most one
+ * is read page by page (the others are settled by their reference count: mapped once, not
+ * recorded): 512 runs are the most one step can need. Twice that, and a warning if ever exceeded.
+ */
+#define VMACCT_SHARE_RUNS	1024
+
+/* The ancestors of a cgroup a process belongs to are groups of it too: its groups at most. */
+#define VMACCT_GROUPS_PER_PROCESS	16
+
+struct vmacct_group {
+	struct xarray pages;		/* pfn -> value: mappings by members, mapcount, kind */
+	unsigned long nr_pages;		/* entries in @pages */
+	u64 single[VMACCT_NR_KINDS];	/* bytes of member pages mapped once: unique */
+	u64 unique[VMACCT_NR_KINDS];	/* filled by vmacct_group_finish() */
+	u64 shared_out[VMACCT_NR_KINDS];
+	u64 pss;			/* << VMACCT_PSS_SHIFT, the members' sum */
+	u64 swap;
+	unsigned int procs;
+};
+
+struct vmacct_share_run {
+	unsigned long pfn;
+	unsigned int nr;
+	int mapcount;
+	enum vmacct_kind kind;
+};
+
+/*
+ * What one process's walk noted since the last flush, and who takes it: @consume, called for each
+ * run at a flush (vmacct_group_consume(): the groups in @groups; sharing.c: its own, with @ctx).
+ */
+struct vmacct_shares {
+	unsigned int n;
+	bool overflow;
+	int (*consume)(struct vmacct_shares *s, const struct vmacct_share_run *r);
+	void *ctx;
+	unsigned int nr_groups;
+	struct vmacct_group *groups[VMACCT_GROUPS_PER_PROCESS];
+	u64 recorded[VMACCT_NR_KINDS];	/* bytes handed over since vmacct_shares_begin() */
+	struct vmacct_share_run run[VMACCT_SHARE_RUNS];
+};
+
+/* A page mapped @mapcount (>= 2) times: note it. Called under the page-table lock. */
+static inline void vmacct_share_page(struct vmacct_shares *s, unsigned long pfn, int mapcount,
+				     enum vmacct_kind kind)
+{
+	struct vmacct_share_run *r = s->n ? &s->run[s->n - 1] : NULL;
+
+	if (r && r->pfn + r->nr == pfn && r->mapcount == mapcount && r->kind == kind) {
+		r->nr++;
+		return;
+	}
+	if (WARN_ON_ONCE(s->n == VMACCT_SHARE_RUNS)) {
+		s->overflow = true;
+		return;
+	}
+	s->run[s->n++] = (struct vmacct_share_run){ pfn, 1, mapcount, kind };
+}
+
+void vmacct_group_init(struct vmacct_group *g);
+/* Free what @g remembers (its numbers stay). */
+void vmacct_group_destroy(struct vmacct_group *g);
+
+/* A new process's walk begins: nothing recorded yet. */
+void vmacct_shares_begin(struct vmacct_shares *s);
+/* The consumer of a group read: one more mapping by a member of each group in s->groups. */
+int vmacct_group_consume(struct vmacct_shares *s, const struct vmacct_share_run *r);
+/*
+ * Hand the noted pages to s->consume and empty the buffer. Sleeps (GFP_KERNEL): never under
+ * a page-table lock. 0, -ENOMEM, or -EOVERFLOW if the buffer overflowed (a bug: warned).
+ */
+int vmacct_shares_flush(struct vmacct_shares *s);
+/* The process's walk gave @st: add to each of its groups what was not handed over page by page. */
+void vmacct_shares_end(struct vmacct_shares *s, const struct vmacct_stats *st);
+
+/* Count unique and shared_out from the pages remembered, then forget them. */
+void vmacct_group_finish(struct vmacct_group *g);
+
+/* The most pages one read of a group file remembered at once, for `stats`. */
+void vmacct_group_note_peak(unsigned long pages);
+void vmacct_group_stats_show(struct seq_file *m);
+
+#endif /* VMACCT_GROUP_H */
