@@ -111,8 +111,9 @@ static void vm_json_maps(json_writer_t *w, const struct vm_maps *maps)
 	jsonw_end_array(w);
 }
 
-/* One process: the same keys in every mode; "maps" only with -m. */
-static void vm_json_proc(json_writer_t *w, const struct vm_proc *p, const struct vm_maps *maps)
+/* One process: the same keys in every mode; "maps" only with -m, "cmdline" with --cmdline. */
+static void vm_json_proc(json_writer_t *w, const struct vm_proc *p, const struct vm_maps *maps,
+			 bool cmdline)
 {
 	char ub[32];
 
@@ -120,6 +121,11 @@ static void vm_json_proc(json_writer_t *w, const struct vm_proc *p, const struct
 	jsonw_int_field(w, "pid", p->pid);
 	jsonw_bytes_field(w, "comm", p->comm.s, p->comm.len);
 	vm_json_escaped_field(w, "comm_escaped", &p->comm);
+	if (cmdline) {
+		/* --cmdline: arguments joined by spaces, as UTF-8 and in the octal escape */
+		jsonw_bytes_field(w, "cmdline", p->cmdline.s, p->cmdline.len);
+		vm_json_escaped_field(w, "cmdline_escaped", &p->cmdline);
+	}
 	if (p->uid >= 0) {
 		jsonw_int_field(w, "uid", p->uid);
 		jsonw_string_field(w, "user", vm_user_name(p->uid, ub, sizeof(ub)));
@@ -187,7 +193,7 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 		xset |= p[i].xset;
 		unavail |= p[i].unavail;
 		if (o->limit < 0 || i < (size_t)o->limit || o->maps)
-			vm_json_proc(w, &p[i], maps ? maps[i] : NULL);
+			vm_json_proc(w, &p[i], maps ? maps[i] : NULL, o->cmdline);
 	}
 	jsonw_end_array(w);
 	jsonw_name(w, "totals");

@@ -43,6 +43,7 @@ static const char usage[] =
 "The table:\n"
 "  -o, --columns COL,...     these columns, in this order (names as for -s)\n"
 "      --cmdline             the command line instead of the process name\n"
+"                            (with --json: a cmdline key)\n"
 "  -k, --kb                  exact kB (as free -k, df -k), not K/M/G/T\n"
 "  -w, --watch SEC           refresh every SEC seconds, fitting the terminal,\n"
 "                            with each process's PSS change\n"
@@ -487,9 +488,14 @@ int main(int argc, char **argv)
 				   "mapping has no bound): drop -m", NULL);
 	else if (o.kb && mode != MODE_TABLE)
 		r = vm_usage_error("-k is for tables: JSON is always in kB, Prometheus in bytes", NULL);
-	else if ((cols || o.cmdline) && mode != MODE_TABLE)
-		r = vm_usage_error("-o and --cmdline choose table columns; --json and --prometheus "
-				   "always carry every field", NULL);
+	else if (cols && mode != MODE_TABLE)
+		r = vm_usage_error("-o chooses table columns; --json and --prometheus always carry "
+				   "every field", NULL);
+	else if (o.cmdline && mode == MODE_PROM)
+		r = vm_usage_error("--cmdline has no Prometheus form (a label per command line would "
+				   "multiply the series)", NULL);
+	else if (o.cmdline && npids)
+		r = vm_usage_error("--cmdline applies to the all-process table and --json", NULL);
 	else if (watch && mode == MODE_PROM && !output)
 		r = vm_usage_error("--watch with --prometheus would write expositions back to back: "
 				   "add --output FILE (replaced at each refresh)", NULL);

@@ -91,6 +91,7 @@ golden synthetic_detail_thread synthetic 4243
 golden synthetic_kernel_thread synthetic 2
 golden synthetic_zombie synthetic 666
 golden synthetic_json_pids synthetic --json 1 4242
+golden synthetic_json_cmdline synthetic --pretty --cmdline -p 31337,777
 golden synthetic_prom_limit synthetic -P -s pss -n 1
 golden usage_long_option_argument synthetic --pretty=1
 COLUMNS=80 LINES=24 golden synthetic_watch_80x24 synthetic -w 0.1 --count 2
@@ -251,7 +252,7 @@ check "usage errors: exit 2" \
 	"[ \$(ex -s bogus) = 2 ] && [ \$(ex -m) = 2 ] && [ \$(ex x1) = 2 ] && [ \$(ex -j -P) = 2 ] && [ \$(ex -w 0) = 2 ] && [ \$(ex --nope) = 2 ]"
 check "every combination that would be ignored is refused: exit 2" \
 	"for a in '-P -n 1 -m 1' '-m -P 1' '-P -w 1' '-n 1 1' '-k 1' '-k -j' '-k -P' '-o pid -j' \
-		'--cmdline -P' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
+		'--cmdline -P' '--cmdline 1' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
 		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1'; do
 		r=\$(ex --root '$FX/synthetic' \$a); [ \$r = 2 ] || { echo \"\$a: exit \$r\"; exit 1; }
 	done"
