@@ -4,9 +4,11 @@
  * maps/<pid> are found by name in their header line and <pid> lines by their `name:`, so a module
  * that appends fields keeps working with this reader; a missing field means an incompatible module.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,14 +45,38 @@ int vm_field_by_name(const char *name)
 	return -1;
 }
 
+const char *vm_extra_names[VM_MAX_EXTRA];
+int vm_nextra;
+
+/*
+ * The index of an unknown field's name, interned for the whole run; -1 when the name is not a
+ * field name the module could print ([a-z0-9_], not a known column) or the table is full.
+ */
+int vm_extra_index(const char *name)
+{
+	size_t len = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	int i;
+
+	if (!len || name[len] || len > 64)
+		return -1;
+	for (i = 0; i < vm_nextra; i++)
+		if (!strcmp(vm_extra_names[i], name))
+			return i;
+	if (vm_nextra == VM_MAX_EXTRA)
+		return -1;
+	vm_extra_names[vm_nextra] = strdup(name);
+	return vm_extra_names[vm_nextra] ? vm_nextra++ : -1;
+}
+
 /* Explain why the module's directory cannot be read, with the command that fixes it. */
 static int vm_explain_root(const struct vm_source *src, int err)
 {
 	struct statfs sfs;
 
 	if (err == EACCES || err == EPERM) {
-		fprintf(stderr, "vmacct: %s: permission denied: vmacct's debugfs files are readable by "
-			"root only; run vmacct as root (sudo vmacct)\n", src->root);
+		if (!src->quiet_perm)
+			fprintf(stderr, "vmacct: %s: permission denied: vmacct's debugfs files are "
+				"readable by root only; run vmacct as root (sudo vmacct)\n", src->root);
 		return VM_EXIT_PERM;
 	}
 	if (err != ENOENT && err != ENOTDIR) {
@@ -132,6 +158,65 @@ static int vm_incompatible(const char *path, const char *what)
 	return VM_EXIT_VERSION;
 }
 
+/*
+ * The directory has no version file: say what it is instead. One with an `all` file is a vmacct
+ * module too old to have one; anything else is not vmacct's directory (a mistyped --root or
+ * $VMACCT_ROOT, or debugfs's top directory), and the user sees what is there.
+ */
+static int vm_not_ours(const struct vm_source *src, const char *version_path)
+{
+	char path[4096], list[256] = "";
+	struct dirent **ents = NULL;
+	struct stat st;
+	size_t n = 0, shown = 0, used = 0, i;
+	int nent;
+
+	if (stat(src->root, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmacct: %s is not vmacct's debugfs directory: it is a %s, not a "
+			"directory\n", src->root, S_ISREG(st.st_mode) ? "regular file" : "special file");
+		return VM_EXIT_NOMODULE;
+	}
+	snprintf(path, sizeof(path), "%s/all", src->root);
+	if (version_path && access(path, F_OK) == 0)
+		return vm_incompatible(version_path, "missing (a vmacct module older than 0.1?)");
+	/* sorted, so the message is the same on every file system */
+	nent = scandir(src->root, &ents, NULL, alphasort);
+	for (i = 0; i < (nent > 0 ? (size_t)nent : 0); i++) {
+		char *name = ents[i]->d_name;
+		size_t l = strlen(name);
+
+		if (name[0] != '.' && n++ < 8 && used + l + 3 < sizeof(list) - 8) {
+			struct vm_bytes b = { name, l };
+			FILE *m = fmemopen(list + used, sizeof(list) - used, "w");
+
+			/* a name as a table shows it: printable only */
+			if (m) {
+				if (used)
+					fputs(", ", m);
+				vm_put_table_text(m, &b, 40);
+				used += ftell(m);
+				fclose(m);
+				shown++;
+			}
+		}
+		free(ents[i]);
+	}
+	free(nent > 0 ? ents : NULL);
+	list[used] = '\0';
+	if (!n)
+		fprintf(stderr, "vmacct: %s is not vmacct's debugfs directory: it is empty (no "
+			"'version' or 'all' file)\n", src->root);
+	else
+		fprintf(stderr, "vmacct: %s is not vmacct's debugfs directory: %s; it holds %zu "
+			"entr%s: %s%s\n", src->root, version_path ? "no 'version' or 'all' file" :
+			"no 'all' file, and its 'version' is not a version number", n,
+			n == 1 ? "y" : "ies", list, shown < n ? ", ..." : "");
+	if (!src->root_is_default)
+		fprintf(stderr, "vmacct: the module's files are in /sys/kernel/debug/vmacct "
+			"(--root and $VMACCT_ROOT change that)\n");
+	return VM_EXIT_NOMODULE;
+}
+
 int vm_check_version(const struct vm_source *src, char *ver, size_t verlen)
 {
 	char path[4096], *buf, *end;
@@ -146,8 +231,8 @@ int vm_check_version(const struct vm_source *src, char *ver, size_t verlen)
 	err = vm_slurp(path, &buf, &len);
 	if (err == EACCES || err == EPERM)
 		return vm_explain_root(src, err);
-	if (err == ENOENT)
-		return vm_incompatible(path, "missing (a vmacct module older than 0.1?)");
+	if (err == ENOENT || err == ENOTDIR)
+		return vm_not_ours(src, path);
 	if (err) {
 		fprintf(stderr, "vmacct: %s: %s\n", path, strerror(err));
 		return VM_EXIT_ERROR;
@@ -160,6 +245,14 @@ int vm_check_version(const struct vm_source *src, char *ver, size_t verlen)
 	 */
 	errno = 0;
 	major = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end != '.' || end[1] < '0' || end[1] > '9') {
+		/* not a version number: a version file of something else (/proc has one) */
+		snprintf(path, sizeof(path), "%s/all", src->root);
+		if (access(path, F_OK)) {
+			free(buf);
+			return vm_not_ours(src, NULL);
+		}
+	}
 	if (errno || end == buf || *end != '.' || major != 0 || end[1] < '0' || end[1] > '9') {
 		char what[160];
 
@@ -172,13 +265,95 @@ int vm_check_version(const struct vm_source *src, char *ver, size_t verlen)
 	return VM_EXIT_OK;
 }
 
-/* The error of a per-process file, in a user's words. */
-static int vm_pid_error(const char *path, int pid, int err)
+/*
+ * What a number that has no vmacct file is, from procfs: a thread of another process (top -H
+ * shows thread ids), a kernel thread or a zombie (no address space), or nothing at all.
+ */
+int vm_pid_kind(const struct vm_source *src, int pid, int *tgid, char *name, size_t namelen)
 {
-	if (err == ENOENT || err == ESRCH) {
-		fprintf(stderr, "vmacct: process %d does not exist (or exited)\n", pid);
-		return VM_EXIT_NOPID;
+	char path[4096], line[512], *rp;
+	unsigned long flags = 0;
+	long t = -1;
+	char state = 0;
+	FILE *f;
+
+	*tgid = pid;
+	if (namelen)
+		*name = '\0';
+	snprintf(path, sizeof(path), "%s/%d/status", src->proc, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return VM_PID_GONE;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Name:\t", 6) && namelen) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(name, namelen, "%s", line + 6);
+		}
+		sscanf(line, "Tgid: %ld", &t);
+		sscanf(line, "State: %c", &state);
 	}
+	fclose(f);
+	if (t > 0 && t != pid) {
+		*tgid = t;
+		return VM_PID_THREAD;
+	}
+	/* PF_KTHREAD (0x00200000) in the flags, the 9th field of stat, after "(comm)". */
+	snprintf(path, sizeof(path), "%s/%d/stat", src->proc, pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(line, sizeof(line), f) && (rp = strrchr(line, ')')) &&
+		    sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+		    (flags & 0x00200000))
+			state = 'K';
+		fclose(f);
+	}
+	if (state == 'K')
+		return VM_PID_KTHREAD;
+	if (state == 'Z' || state == 'X')
+		return VM_PID_ZOMBIE;
+	return VM_PID_NOFILE;
+}
+
+/* Why a process has no vmacct file, in a user's words (exit 5). */
+int vm_explain_nopid(const struct vm_source *src, int pid)
+{
+	char name[64], shown[64];
+	int tgid, kind = vm_pid_kind(src, pid, &tgid, name, sizeof(name));
+	struct vm_bytes b = { name, strlen(name) };
+	FILE *m = fmemopen(shown, sizeof(shown), "w");
+
+	/* the name as a table shows it: a hostile one cannot drive the terminal */
+	if (m) {
+		vm_put_table_text(m, &b, 32);
+		fputc('\0', m);
+		fclose(m);
+	} else {
+		shown[0] = '\0';
+	}
+	shown[sizeof(shown) - 1] = '\0';
+	switch (kind) {
+	case VM_PID_KTHREAD:
+		fprintf(stderr, "vmacct: %d (%s) is a kernel thread: no address space\n", pid, shown);
+		break;
+	case VM_PID_ZOMBIE:
+		fprintf(stderr, "vmacct: process %d (%s) is a zombie (exited, not reaped): no address "
+			"space\n", pid, shown);
+		break;
+	case VM_PID_THREAD:
+		fprintf(stderr, "vmacct: %d is a thread of process %d, which does not exist (or "
+			"exited)\n", pid, tgid);
+		break;
+	default:
+		fprintf(stderr, "vmacct: process %d does not exist (or exited)\n", pid);
+	}
+	return VM_EXIT_NOPID;
+}
+
+/* The error of a per-process file, in a user's words. */
+static int vm_pid_error(const struct vm_source *src, const char *path, int pid, int err)
+{
+	if (err == ENOENT || err == ESRCH)
+		return vm_explain_nopid(src, pid);
 	if (err == EACCES || err == EPERM) {
 		fprintf(stderr, "vmacct: %s: permission denied: run vmacct as root\n", path);
 		return VM_EXIT_PERM;
@@ -230,6 +405,7 @@ static int vm_parse_hex(const char *s, const char *stop, uint64_t *v)
 /* Map each header column to a field index; extra unknown columns get -1 and are skipped. */
 struct vm_header {
 	int col[VM_MAX_COLS];
+	int xcol[VM_MAX_COLS];	/* for VC_UNKNOWN columns: vm_extra_index(), or -1 */
 	size_t ncols;
 };
 
@@ -281,6 +457,7 @@ static int vm_parse_header(char *line, struct vm_header *h, const int *need, siz
 			h->col[i] = VC_PATH;
 		else
 			h->col[i] = VC_UNKNOWN;
+		h->xcol[i] = h->col[i] == VC_UNKNOWN ? vm_extra_index(tok[i]) : -1;
 	}
 	for (j = 0; j < nneed; j++) {
 		for (i = 0; i < h->ncols; i++)
@@ -296,6 +473,41 @@ void vm_proc_free(struct vm_proc *p)
 {
 	free(p->comm.s);
 	p->comm.s = NULL;
+	free(p->cmdline.s);
+	p->cmdline.s = NULL;
+}
+
+/*
+ * The command line as ps shows it: arguments joined by spaces (their NULs), at most 4 KiB. A
+ * process without one (a zombie, or one that cleared it) shows its name in brackets, as ps does.
+ */
+void vm_read_cmdline(const struct vm_source *src, struct vm_proc *p)
+{
+	char path[4096], *b = malloc(4096 + 2);
+	ssize_t n = -1, i;
+	int fd;
+
+	if (!b)
+		return;
+	snprintf(path, sizeof(path), "%s/%d/cmdline", src->proc, p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, b, 4096);
+		close(fd);
+	}
+	while (n > 0 && b[n - 1] == '\0')
+		n--;
+	if (n <= 0) {
+		n = snprintf(b, 4096 + 2, "[%.*s]", (int)(p->comm.len < 4000 ? p->comm.len : 4000),
+			     p->comm.s ? p->comm.s : "");
+	} else {
+		for (i = 0; i < n; i++)
+			if (!b[i])
+				b[i] = ' ';
+	}
+	free(p->cmdline.s);
+	p->cmdline.s = b;
+	p->cmdline.len = n;
 }
 
 void vm_procs_free(struct vm_procs *p)
@@ -318,7 +530,7 @@ void vm_maps_free(struct vm_maps *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static void *vm_grow(void *v, size_t *cap, size_t n, size_t size)
+void *vm_grow(void *v, size_t *cap, size_t n, size_t size)
 {
 	void *nv;
 
@@ -389,6 +601,8 @@ int vm_read_all(const struct vm_source *src, struct vm_procs *out)
 			} else if (h.col[i] >= 0) {
 				if (vm_parse_u64(tok[i], &p->f[h.col[i]]))
 					goto bad;
+			} else if (h.xcol[i] >= 0 && !vm_parse_u64(tok[i], &p->x[h.xcol[i]])) {
+				p->xset |= 1u << h.xcol[i];
 			}
 		}
 		out->n++;
@@ -416,8 +630,22 @@ int vm_read_pid(const struct vm_source *src, int pid, struct vm_proc *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(path, sizeof(path), "%s/%d", src->root, pid);
 	err = vm_slurp(path, &buf, &len);
+	if (err == ENOENT) {
+		int tgid, kind = vm_pid_kind(src, pid, &tgid, NULL, 0);
+
+		/* A thread id (top -H): its process's address space is the thread's. */
+		if (kind == VM_PID_THREAD && tgid != pid) {
+			snprintf(path, sizeof(path), "%s/%d", src->root, tgid);
+			if (!vm_slurp(path, &buf, &len)) {
+				fprintf(stderr, "vmacct: %d is a thread of process %d: showing process "
+					"%d\n", pid, tgid, tgid);
+				pid = tgid;
+				err = 0;
+			}
+		}
+	}
 	if (err)
-		return vm_pid_error(path, pid, err);
+		return vm_pid_error(src, path, pid, err);
 	for (line = buf; *line; line = next) {
 		char *colon, *val;
 		uint64_t v;
@@ -450,8 +678,13 @@ int vm_read_pid(const struct vm_source *src, int pid, struct vm_proc *out)
 			if (vm_parse_u64(val, &out->f[f]))
 				goto bad;
 			seen[f] = true;
+		} else if (!strcmp(val + strlen(val) - (strlen(val) >= 3 ? 3 : 0), " kB") &&
+			   (f = vm_extra_index(line)) >= 0) {
+			/* A size a newer module appended: passed through by name. */
+			val[strlen(val) - 3] = '\0';
+			if (!vm_parse_u64(val, &out->x[f]))
+				out->xset |= 1u << f;
 		}
-		/* Unknown names are fields a newer module appended: ignore them. */
 	}
 	free(buf);
 	for (i = 0; i < VF_NR; i++)
@@ -483,7 +716,7 @@ int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out)
 	snprintf(path, sizeof(path), "%s/maps/%d", src->root, pid);
 	err = vm_slurp(path, &buf, &len);
 	if (err)
-		return vm_pid_error(path, pid, err);
+		return vm_pid_error(src, path, pid, err);
 	next = strchr(buf, '\n');
 	if (!next || (*next = '\0', vm_parse_header(buf, &h, need, nneed))) {
 		free(buf);
@@ -529,6 +762,9 @@ int vm_read_maps(const struct vm_source *src, int pid, struct vm_maps *out)
 				if (vm_field_in_maps(h.col[i]) &&
 				    vm_parse_u64(tok[i], &m->f[h.col[i]]))
 					goto bad;
+				if (h.col[i] == VC_UNKNOWN && h.xcol[i] >= 0 &&
+				    !vm_parse_u64(tok[i], &m->x[h.xcol[i]]))
+					m->xset |= 1u << h.xcol[i];
 			}
 		}
 		out->n++;
@@ -566,45 +802,86 @@ long vm_proc_uid(const struct vm_source *src, int pid)
 }
 
 /*
- * User names from /etc/passwd read directly: the reader is linked statically (it runs in a
- * busybox initramfs), where getpwuid() would need glibc's NSS modules at run time.
+ * User names come from the system's user database through getpwuid() (NSS: /etc/passwd, LDAP,
+ * SSSD, systemd's DynamicUser accounts), asked once per uid: a table of thousands of processes
+ * owned by a few users asks NSS a few times.
+ *
+ * The static build (tools/vmacct, which also runs in the busybox initramfs guests) cannot use NSS:
+ * a static glibc dlopen()s the NSS modules of the host's glibc at run time, and those crash in a
+ * static binary (libnss_systemd does) or are absent (busybox). It reads /etc/passwd itself
+ * (vm_passwd_name), so it names the local accounts only; the dynamic build that `make install`
+ * installs asks getpwuid(). $VMACCT_PASSWD names a passwd-format file that replaces the user
+ * database in both (documented in vmacct(8); the tests use it for stable names).
  */
 struct vm_user {
 	long uid;
-	char name[33];
+	char *name;	/* NULL: the uid has no name; shown as the number */
 };
 static struct vm_user *vm_users;
-static size_t vm_nusers;
-static bool vm_users_loaded;
+static size_t vm_nusers, vm_users_cap;
+
+/* One passwd(5) line: name:password:uid:..., fields split at every ':' (empty ones too). */
+const char *vm_passwd_name(const char *file, long uid, char *buf, size_t len)
+{
+	FILE *f = fopen(file, "re");
+	char line[1024];
+	const char *found = NULL;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *rest = line, *name = strsep(&rest, ":"), *u, *end;
+		long v;
+
+		if (!rest || !strsep(&rest, ":") || !rest)
+			continue;	/* no password field, or no uid field */
+		u = strsep(&rest, ":");
+		if (!*name || *u < '0' || *u > '9')
+			continue;
+		errno = 0;
+		v = strtol(u, &end, 10);
+		if (errno || *end || v != uid)
+			continue;
+		snprintf(buf, len, "%s", name);
+		found = buf;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static char *vm_lookup_user(long uid)
+{
+	const char *file = getenv("VMACCT_PASSWD");
+	char buf[256];
+#ifndef VMACCT_STATIC
+	struct passwd *pw;
+
+	if (!file || !*file) {
+		pw = getpwuid(uid);
+		return pw && pw->pw_name && *pw->pw_name ? strdup(pw->pw_name) : NULL;
+	}
+#endif
+	if (!file || !*file)
+		file = "/etc/passwd";
+	return vm_passwd_name(file, uid, buf, sizeof(buf)) ? strdup(buf) : NULL;
+}
 
 const char *vm_user_name(long uid, char *buf, size_t len)
 {
-	size_t i, cap = 0;
+	size_t i;
 
 	if (uid < 0)
 		return "?";
-	if (!vm_users_loaded) {
-		const char *pw = getenv("VMACCT_PASSWD");
-		FILE *f = fopen(pw ? pw : "/etc/passwd", "re");
-		char line[1024];
-
-		vm_users_loaded = true;
-		while (f && fgets(line, sizeof(line), f)) {
-			char *name = strtok(line, ":"), *x = strtok(NULL, ":"), *u = strtok(NULL, ":");
-
-			if (!name || !x || !u)
-				continue;
-			vm_users = vm_grow(vm_users, &cap, vm_nusers, sizeof(*vm_users));
-			vm_users[vm_nusers].uid = strtol(u, NULL, 10);
-			snprintf(vm_users[vm_nusers].name, sizeof(vm_users->name), "%s", name);
-			vm_nusers++;
-		}
-		if (f)
-			fclose(f);
-	}
 	for (i = 0; i < vm_nusers; i++)
 		if (vm_users[i].uid == uid)
-			return vm_users[i].name;
+			break;
+	if (i == vm_nusers) {
+		vm_users = vm_grow(vm_users, &vm_users_cap, vm_nusers, sizeof(*vm_users));
+		vm_users[i].uid = uid;
+		vm_users[i].name = vm_lookup_user(uid);
+		vm_nusers++;
+	}
+	if (vm_users[i].name)
+		return vm_users[i].name;
 	snprintf(buf, len, "%ld", uid);
 	return buf;
 }

@@ -13,15 +13,15 @@
 static const char *const vm_prom_help[VF_NR] = {
 	[VF_MAPPED] = "Size of all mappings (exact VIRT).",
 	[VF_RESIDENT] = "Resident memory mapped by the process, from its page tables (exact RES, smaps Rss).",
-	[VF_SHARED] = "Resident memory that at least one other process also maps.",
-	[VF_PRIVATE] = "Resident memory that no other process maps.",
+	[VF_SHARED] = "Resident memory mapped more than once: by another process, or twice by this one.",
+	[VF_PRIVATE] = "Resident memory mapped exactly once.",
 	[VF_PSS] = "Proportional set size: each resident page divided among the processes mapping it.",
-	[VF_ANON_SHARED] = "Shared anonymous memory (copy-on-write after fork, KSM).",
-	[VF_ANON_PRIVATE] = "Anonymous memory no other process maps.",
-	[VF_FILE_SHARED] = "File-backed memory another process also maps.",
-	[VF_FILE_PRIVATE] = "File-backed memory no other process maps.",
-	[VF_SHMEM_SHARED] = "Shmem, tmpfs and memfd memory another process also maps.",
-	[VF_SHMEM_PRIVATE] = "Shmem, tmpfs and memfd memory no other process maps.",
+	[VF_ANON_SHARED] = "Anonymous memory mapped more than once (copy-on-write after fork, KSM).",
+	[VF_ANON_PRIVATE] = "Anonymous memory mapped exactly once.",
+	[VF_FILE_SHARED] = "File-backed memory mapped more than once.",
+	[VF_FILE_PRIVATE] = "File-backed memory mapped exactly once.",
+	[VF_SHMEM_SHARED] = "Shmem, tmpfs and memfd memory mapped more than once.",
+	[VF_SHMEM_PRIVATE] = "Shmem, tmpfs and memfd memory mapped exactly once.",
 	[VF_SWAP] = "Memory swapped out.",
 	[VF_ZERO] = "Mappings of the shared zero page (not resident).",
 	[VF_THP] = "Resident memory in transparent huge pages.",
@@ -29,6 +29,9 @@ static const char *const vm_prom_help[VF_NR] = {
 	[VF_TOP_VIRT] = "VIRT as top shows it (statm size).",
 	[VF_TOP_RES] = "RES as top shows it (statm resident, the kernel's RSS counters).",
 	[VF_TOP_SHR] = "SHR as top shows it (statm shared: RssFile + RssShmem counters).",
+	[VF_PRIVATE_DIRTY] = "Resident memory mapped exactly once and dirty (smaps Private_Dirty).",
+	[VF_SHARED_DIRTY] = "Resident memory mapped more than once and dirty (smaps Shared_Dirty).",
+	[VF_KSM] = "Resident memory in KSM-merged pages (smaps KSM): sharing with identical pages, not from fork.",
 };
 
 static void vm_prom_labels(FILE *f, const struct vm_proc *p)
@@ -38,10 +41,15 @@ static void vm_prom_labels(FILE *f, const struct vm_proc *p)
 	fputs("\"}", f);
 }
 
-void vm_prom(FILE *f, const struct vm_procs *p)
+/* -n exports the first N processes in the order of -s (the largest, by default). */
+void vm_prom(FILE *f, const struct vm_procs *all, const struct vm_opts *o)
 {
+	struct vm_procs shown = *all, *p = &shown;
 	size_t i;
 	int k;
+
+	if (o->limit >= 0 && (size_t)o->limit < shown.n)
+		shown.n = o->limit;
 
 	for (k = 0; k < VF_NR; k++) {
 		if (vm_prom_help[k])

@@ -20,7 +20,8 @@ update=0
 rm -rf "$out"
 mkdir -p "$out"
 export VMACCT_PASSWD="$FX/synthetic/passwd"
-unset VMACCT_ROOT VMACCT_PROC VMACCT_TOP
+export VMACCT_NOW=1764633600.25	# the JSON timestamp: 2025-12-02T00:00:00.250Z
+unset VMACCT_ROOT VMACCT_PROC VMACCT_TOP COLUMNS LINES
 
 # One KTAP document, through the emitter every vmacct shell test uses. The plan is known only at
 # the end: the results go to a file first (stdout is that file until the end), then the header,
@@ -39,7 +40,8 @@ check() { ktap_check "$1" eval "$2"; }
 golden() {
 	local name=$1 fx=$2
 	shift 2
-	"$V" --root "$FX/$fx" --proc "$FX/$fx/proc" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	# RUN_AS: a command to run the reader through (setpriv, for the tests as nobody)
+	${RUN_AS:-} "$V" --root "$FX/$fx" --proc "$FX/$fx/proc" "$@" >"$out/$name.out" 2>"$out/$name.err"
 	echo "exit $?" >>"$out/$name.err"
 	if [ $update = 1 ]; then
 		cp "$out/$name.out" "$EXP/$name.out"
@@ -75,6 +77,26 @@ golden synthetic_json synthetic --json
 golden synthetic_json_detail_maps synthetic --pretty -m 4242 777 31337
 golden synthetic_prom synthetic --prometheus
 golden usage_compare_top_json synthetic --compare-top --json 1
+# issue 13: sorting, filters, columns, threads, one JSON shape, -n with Prometheus, --watch
+golden synthetic_table_sort_shr_error synthetic -s shr_error -n 1
+golden synthetic_table_sort_case_reverse synthetic -s PSS -r
+golden synthetic_table_pids synthetic -p 4242,1
+golden synthetic_table_pid_thread synthetic -p 4243
+golden synthetic_table_user synthetic -u postgres,0
+golden synthetic_table_command synthetic -c '^(post|sys)'
+golden synthetic_table_columns synthetic -o pid,pss,shr_err,comm
+golden synthetic_table_cmdline synthetic --cmdline -k
+golden synthetic_table_cmdline_column_sort synthetic -o pid,cmdline -s CMDLINE
+golden synthetic_detail_thread synthetic 4243
+golden synthetic_kernel_thread synthetic 2
+golden synthetic_zombie synthetic 666
+golden synthetic_json_pids synthetic --json 1 4242
+golden synthetic_json_cmdline synthetic --pretty --cmdline -p 31337,777
+golden synthetic_prom_limit synthetic -P -s pss -n 1
+golden usage_long_option_argument synthetic --pretty=1
+COLUMNS=80 LINES=24 golden synthetic_watch_80x24 synthetic -w 0.1 --count 2
+COLUMNS=60 LINES=9 golden synthetic_watch_60x9 synthetic -w 0.1 --count 1
+golden synthetic_json_watch synthetic -j -u root -w 0.1 --count 2
 golden guest_table $G
 golden guest_detail_maps $G -m "${gp[@]}"
 golden guest_json $G -j
@@ -112,7 +134,8 @@ def pidfile(pid):
             d[k.decode()] = v[:-3] if v.endswith(b' kB') else v
     return d
 for p in doc['processes']:
-    w = pidfile(p['pid']) if 'verdict' in p else want[p['pid']]
+    # PIDs given: each process was read from its <pid> file
+    w = pidfile(p['pid']) if 'detail' in sys.argv[1] else want[p['pid']]
     for k, v in w.items():
         if k in ('pid', 'comm') or k not in p:
             continue
@@ -127,28 +150,55 @@ for p in doc['processes']:
     if 'maps' in p:
         for k in ('resident', 'shared', 'private', 'anon_shared', 'file_private', 'swap', 'mapped'):
             assert sum(m[k] for m in p['maps']) == p[k], (p['pid'], k)
+    if 'ksm' in p:
+        assert p['verdict']['ksm'] == p['ksm']
+# one shape for every mode: the same top-level keys; totals add up over the processes
+assert list(doc) == ['module_version', 'source', 'unit', 'timestamp', 'processes', 'totals'], list(doc)
+assert doc['source'] == 'vmacct'
+assert doc['timestamp'].endswith('Z')
+t = doc['totals']
+if t['processes'] == len(doc['processes']):
+    for k, v in t.items():
+        if k != 'processes':
+            assert v == sum(p.get(k, 0) for p in doc['processes']), k
 print('ok', len(doc['processes']))
 PY
 }
 if command -v python3 >/dev/null; then
-	for j in synthetic_json:synthetic synthetic_json_detail_maps:synthetic guest_json:$G guest_json_detail:$G; do
+	for j in synthetic_json:synthetic synthetic_json_detail_maps:synthetic synthetic_json_pids:synthetic \
+		guest_json:$G guest_json_detail:$G; do
 		check "${j%%:*} is valid JSON (python3 json) with the fixture's numbers and comms" \
 			"jsonck '$out/${j%%:*}.out' '$FX/${j#*:}'"
 	done
+	check "--json --watch: one document per line, each with its timestamp" \
+		"python3 -c 'import json, sys
+ds = [json.loads(l) for l in open(sys.argv[1])]
+assert len(ds) == 2 and all(d[\"timestamp\"] for d in ds) and [p[\"user\"] for p in ds[0][\"processes\"]] == [\"root\"]
+' '$out/synthetic_json_watch.out'"
 else
 	skip "JSON validation" "python3 not installed"
 fi
 
-# 4. Prometheus: promtool check metrics (Debian package prometheus), values in bytes
-if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \
-		>"$out/apt.log" 2>&1
+# 4. Prometheus: promtool check metrics, values in bytes. Installing Debian's prometheus package
+# would enable and start a Prometheus server: promtool comes from PATH, a build root, or the
+# package unpacked (apt-get download, dpkg-deb -x) into the cache, never installed.
+promtool=$(command -v promtool || true)
+ptcache=${XDG_CACHE_HOME:-$HOME/.cache}/vmacct/promtool
+for c in "$ptcache/usr/bin/promtool" "$HOME"/.cache/vmacct/roots/*/usr/bin/promtool; do
+	[ -z "$promtool" ] && [ -x "$c" ] && promtool=$c
+done
+if [ -z "$promtool" ] && command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
+	if (cd "$out" && apt-get download prometheus) >"$out/apt.log" 2>&1 &&
+		mkdir -p "$ptcache" && dpkg-deb -x "$out"/prometheus_*.deb "$ptcache"; then
+		promtool="$ptcache/usr/bin/promtool"
+	fi
+	rm -f "$out"/prometheus_*.deb
 fi
 for p in synthetic_prom guest_prom; do
-	if command -v promtool >/dev/null; then
-		check "$p passes promtool check metrics" "promtool check metrics <'$out/$p.out'"
+	if [ -n "$promtool" ]; then
+		check "$p passes promtool check metrics" "'$promtool' check metrics <'$out/$p.out'"
 	else
-		skip "$p passes promtool check metrics" "promtool missing and prometheus could not be installed"
+		skip "$p passes promtool check metrics" "no promtool (PATH, build roots, or the prometheus package unpacked)"
 	fi
 done
 check "prometheus values are the fixture's kB times 1024" \
@@ -159,6 +209,9 @@ check "prometheus values are the fixture's kB times 1024" \
 # 5. hostile names: one table row per process whatever the name
 check "table: one line per process with hostile comms (guest fixture)" \
 	"[ \$(grep -c . '$out/guest_table.out') -eq \$((\$(grep -c . '$FX/$G/all') - 1 + 5)) ]"
+check "--watch screens fit: 80 and 60 columns, 9 lines" \
+	"awk 'length(\$0) > 80 { bad = 1 } END { exit bad }' '$out/synthetic_watch_80x24.out' &&
+	 awk 'length(\$0) > 60 { bad = 1 } END { exit bad || NR > 9 - 1 }' '$out/synthetic_watch_60x9.out'"
 check "table: no control bytes in any table output" \
 	"! LC_ALL=C grep -l \$'[\\x01-\\x08\\x0b-\\x1f\\x7f]' '$out'/*table*.out '$out'/*detail*.out"
 
@@ -172,6 +225,12 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	cp -r "$FX/synthetic" "$out/private" && chmod 0700 "$out/private" && chmod 0755 "$out"
 	check "not root: exit 4, says run as root" \
 		"[ \$(ex_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups '$V' --root '$out/private' >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err'"
+	# without root: the user's own processes from smaps_rollup (nobody owns 31337 in the fixture)
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	RUN_AS=$nobody golden nonroot_table ../out/private --proc "$FX/synthetic/proc"
+	RUN_AS=$nobody golden nonroot_json ../out/private --proc "$FX/synthetic/proc" --pretty
+	check "not root, --prometheus (no fallback: a scrape must not change meaning): exit 4" \
+		"[ \$(ex_nobody() { $nobody '$V' --root '$out/private' -P >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err' && [ ! -s '$out/ex.out' ]"
 else
 	skip "not root: exit 4" "needs root and setpriv to drop to nobody"
 fi
@@ -191,6 +250,52 @@ mkfx badpid; sed -i 's/^pss: .*/pss: many/' "$out/badpid/1"
 check "malformed <pid> file: exit 6" "[ \$(ex --root '$out/badpid' 1) = 6 ]"
 check "usage errors: exit 2" \
 	"[ \$(ex -s bogus) = 2 ] && [ \$(ex -m) = 2 ] && [ \$(ex x1) = 2 ] && [ \$(ex -j -P) = 2 ] && [ \$(ex -w 0) = 2 ] && [ \$(ex --nope) = 2 ]"
+check "every combination that would be ignored is refused: exit 2" \
+	"for a in '-P -n 1 -m 1' '-m -P 1' '-P -w 1' '-n 1 1' '-k 1' '-k -j' '-k -P' '-o pid -j' \
+		'--cmdline -P' '--cmdline 1' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
+		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1'; do
+		r=\$(ex --root '$FX/synthetic' \$a); [ \$r = 2 ] || { echo \"\$a: exit \$r\"; exit 1; }
+	done"
+check "bad arguments: exit 2 (-p, -u, -c, -o, --count)" \
+	"[ \$(ex -p 1,x) = 2 ] && [ \$(ex -p ,) = 2 ] && [ \$(ex -c '(') = 2 ] && [ \$(ex -o pid,bogus) = 2 ] &&
+	 grep -q 'bogus: unknown column' '$out/ex.err' && [ \$(ex -w 1 --count 0) = 2 ]"
+check "one message prefix: getopt's errors start with vmacct:, not argv[0]" \
+	"for a in -x --nope --sort --pretty=1 --wat; do
+		ex \$a >/dev/null; grep -v '^Try ' '$out/ex.err' | grep -qv '^vmacct: ' && { cat '$out/ex.err'; exit 1; }
+		grep -q '^vmacct: ' '$out/ex.err' || exit 1
+	done"
+mkdir -p "$out/empty" "$out/procish"
+echo 'Linux version 6.12.0' >"$out/procish/version"
+check "--root at a directory that is not vmacct's, empty, or a file: exit 3, says what is there" \
+	"[ \$(ex --root '$FX/synthetic/maps') = 3 ] &&
+	 grep -q \"maps is not vmacct's debugfs directory: no 'version' or 'all' file; it holds 2 entries: 4242, 777\$\" '$out/ex.err' &&
+	 [ \$(ex --root '$out/empty') = 3 ] && grep -q 'it is empty' '$out/ex.err' &&
+	 [ \$(ex --root '$FX/synthetic/passwd') = 3 ] && grep -q 'it is a regular file' '$out/ex.err' &&
+	 [ \$(ex --root '$out/procish') = 3 ] && grep -q \"its 'version' is not a version number; it holds 1 entry: version\$\" '$out/ex.err'"
+documented() {
+	"$V" --help >"$out/help.txt" || return 1
+	sed 's/\\-/-/g' "$tools/vmacct.8" >"$out/man.txt"
+	awk 'length($0) > 80 { print "--help line over 80 columns: " $0; bad = 1 } END { exit bad }' \
+		"$out/help.txt" || return 1
+	for o in pid user command sort reverse limit columns cmdline kb watch count maps compare-top \
+		json pretty prometheus output root proc help version; do
+		grep -qF -- "--$o" "$out/help.txt" || { echo "--$o not in --help"; return 1; }
+		grep -qF -- "--$o" "$out/man.txt" || { echo "--$o not in vmacct.8"; return 1; }
+	done
+}
+check "every option is in --help (within 80 columns) and in vmacct.8" documented
+atomic() {
+	local d="$out/textfile"
+	rm -rf "$d" && mkdir -p "$d" || return 1
+	"$V" --root "$FX/synthetic" --proc "$FX/synthetic/proc" -P --output "$d/vmacct.prom" || return 1
+	cmp "$d/vmacct.prom" "$EXP/synthetic_prom.out" || return 1
+	[ "$(stat -c %a "$d/vmacct.prom")" = 644 ] || { echo "mode $(stat -c %a "$d/vmacct.prom")"; return 1; }
+	"$V" --root "$out/badrow" -P --output "$d/vmacct.prom" 2>/dev/null; [ $? = 6 ] || return 1
+	cmp "$d/vmacct.prom" "$EXP/synthetic_prom.out" || { echo "a failed run replaced the file"; return 1; }
+	"$V" --root "$FX/synthetic" -P -w 0.1 --count 2 --output "$d/vmacct.prom" || return 1
+	[ "$(ls -A "$d")" = vmacct.prom ] || { echo "left behind: $(ls -A "$d")"; return 1; }
+}
+check "--output FILE: written whole through a temporary file and rename, mode 0644, kept when a run fails" atomic
 check "--help and --version: exit 0" "[ \$(ex --help) = 0 ] && grep -q 'Exit status' '$out/ex.out' && [ \$(ex -V) = 0 ]"
 
 # 7. --compare-top: recorded top output through a stand-in top, then the real top on this host
@@ -214,7 +319,7 @@ if command -v top >/dev/null; then
 		 grep -Eq \"^  SHR +\$((statm[2] * pg)) kB \" '$out/ex.out'"
 	kill $sp
 	check "compare-top: top missing gives exit 7" \
-		"[ \$(VMACCT_TOP=/nonexistent/top ex --root '$FX/synthetic' -c 1) = 7 ] && grep -q 'needs procps top' '$out/ex.err'"
+		"[ \$(VMACCT_TOP=/nonexistent/top ex --root '$FX/synthetic' --compare-top 1) = 7 ] && grep -q 'needs procps top' '$out/ex.err'"
 else
 	skip "compare-top with the real top" "procps top not installed"
 fi
