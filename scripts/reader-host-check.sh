@@ -225,15 +225,19 @@ for l in read('prom').decode('utf-8').split('\n'):
         continue
     if l.startswith('# HELP '):
         continue
+    if l.startswith('vmacct_build_info{'):
+        if not re.match(r'^vmacct_build_info\{version="[0-9.]+",module_version="[0-9.]+"\} 1$', l):
+            diag.append('build_info: %r' % l)
+        continue
     m = lab.match(l)
     if not m:
         diag.append('not a sample line: %r' % l)
         continue
     comm = re.sub(r'\\(.)', lambda x: '\n' if x.group(1) == 'n' else x.group(1), m.group(3))
     samples[(m.group(1), int(m.group(2)))] = (comm, int(m.group(4)))
-# One family per field of `all` (its header: '#', pid, the fields, comm) and shr_error.
+# One family per field of `all` (its header: '#', pid, the fields, comm), shr_error, build_info.
 nfields = len(read('all1').split(b'\n')[0].split()) - 3
-if any(c != 1 for c in families.values()) or len(families) != nfields + 1:
+if any(c != 1 for c in families.values()) or len(families) != nfields + 2:
     diag.append('metric families: %r' % families)
 for p in sorted(stable):
     if ('vmacct_resident_bytes', p) not in samples:

@@ -2,7 +2,7 @@
 /*
  * --prometheus: the text exposition format (0.0.4) for node_exporter's textfile collector. One
  * gauge family per field in base units (bytes), each with HELP and TYPE once, then one sample per
- * process labelled pid and comm. Per-mapping rows are not exported: a label per VMA would make
+ * process labelled pid and comm; first, vmacct_build_info (the reader's and module's versions). Per-mapping rows are not exported: a label per VMA would make
  * series cardinality unbounded.
  */
 #include <inttypes.h>
@@ -50,6 +50,12 @@ void vm_prom(FILE *f, const struct vm_procs *all, const struct vm_opts *o)
 
 	if (o->limit >= 0 && (size_t)o->limit < shown.n)
 		shown.n = o->limit;
+
+	/* Which reader and module made the exposition, as exporters' *_build_info series say. */
+	fputs("# HELP vmacct_build_info The versions of the vmacct reader and module (value 1).\n"
+	      "# TYPE vmacct_build_info gauge\n", f);
+	fprintf(f, "vmacct_build_info{version=\"%s\",module_version=\"%s\"} 1\n",
+		VMACCT_READER_VERSION, o->version ? o->version : "");
 
 	for (k = 0; k < VF_NR; k++) {
 		if (vm_prom_help[k])

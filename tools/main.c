@@ -16,7 +16,6 @@
 
 #include "vmacct.h"
 
-#define VMACCT_READER_VERSION "0.1"
 #define VMACCT_DEFAULT_ROOT "/sys/kernel/debug/vmacct"
 
 static const char usage[] =

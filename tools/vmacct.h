@@ -7,6 +7,9 @@
 #ifndef VMACCT_H
 #define VMACCT_H
 
+/* The reader's own version (--version, vmacct_build_info). */
+#define VMACCT_READER_VERSION "0.1"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -201,6 +201,8 @@ for p in synthetic_prom guest_prom; do
 		skip "$p passes promtool check metrics" "no promtool (PATH, build roots, or the prometheus package unpacked)"
 	fi
 done
+check "prometheus: vmacct_build_info names the reader's and the module's versions" \
+	"grep -qx 'vmacct_build_info{version=\"0.1\",module_version=\"0.3\"} 1' '$out/synthetic_prom.out'"
 check "prometheus values are the fixture's kB times 1024" \
 	"grep -q '^vmacct_resident_bytes{pid=\"4242\",comm=\"postgres: writer\"} 4294967296\$' '$out/synthetic_prom.out' &&
 	 grep -q '^vmacct_shr_error_bytes{pid=\"4242\",comm=\"postgres: writer\"} -402644992\$' '$out/synthetic_prom.out' &&
