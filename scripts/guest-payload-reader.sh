@@ -49,7 +49,7 @@ statm_kb() { # statm_kb PID -> "virt res shr" in kB
 grep -q '^vmacct ' /proc/modules || insmod /vmacct/vmacct.ko
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 # --- workload
 rm -f $T/w.pid
@@ -181,6 +181,23 @@ maps() {
 			exit bad }' $T/dmaps
 }
 check "vmacct -m $wp: every mapping listed, columns sum to the summary, the 32 MiB region found" maps "$wp"
+
+# --- the group views: the workload's name has its 4 processes, --with lists the 3 workers, each
+# sharing at least the 24 MiB of the region they keep copy-on-write with the parent
+groups() {
+	vmacct -g comm -k >$T/groups || return 1
+	cat $T/groups
+	awk '$2 == 4 { found = 1 } END { exit !found }' $T/groups ||
+		fail_msg "no group of 4 processes (the workload and its workers)"
+	vmacct -g user >/dev/null || return 1
+	vmacct --with "$wp" -k >$T/with || return 1
+	cat $T/with
+	for p in $workers; do
+		awk -v p="$p" '$1 == p && $3 >= 24576 { found = 1 } END { exit !found }' $T/with ||
+			fail_msg "worker $p not listed with >= 24 MiB of anonymous memory shared"
+	done
+}
+check "vmacct -g comm, -g user, --with $wp: the workload's group, its workers sharing with it" groups
 
 # --- JSON and Prometheus: captured for the host
 check "vmacct --pretty -m PID...: exit 0" sh -c \

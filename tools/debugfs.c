@@ -104,7 +104,7 @@ static int vm_explain_root(const struct vm_source *src, int err)
  * Read a whole file. debugfs files report size 0, so read until EOF; one read() call is one
  * seq_file chunk. Returns 0 or an errno value.
  */
-static int vm_slurp(const char *path, char **buf, size_t *len)
+int vm_slurp(const char *path, char **buf, size_t *len)
 {
 	size_t cap = 65536, n = 0;
 	char *b = malloc(cap + 1), *nb;

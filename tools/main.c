@@ -4,12 +4,15 @@
  * really mean. Option parsing and dispatch only; reading is in debugfs.c, selection and order in
  * model.c, output in format_*.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +54,10 @@ static const char usage[] =
 "  -m, --maps                the mappings behind top's SHR error, worst first\n"
 "      --compare-top         run procps top -b -n 1 -p PID... and show what it\n"
 "                            printed beside the counters and the exact values\n"
+"Groups (each a view of its own; with -n, -k, --json, --pretty):\n"
+"  -g, --group user|comm     per user or per process name: PROCS, RES (each page\n"
+"                            once), UNIQUE (only the group maps it), SHR-OUT, PSS\n"
+"      --with PID            the processes that map pages PID maps, by kind\n"
 "Output:\n"
 "  -j, --json                one JSON document (debugfs field names, kB);\n"
 "                            with --watch, one document per line\n"
@@ -110,7 +117,6 @@ bad:
 	return -1;
 }
 
-enum { MODE_TABLE, MODE_JSON, MODE_PROM };
 
 static int vm_show_all(FILE *out, const struct vm_source *src, const struct vm_opts *o, int mode,
 		       const struct vm_filter *flt)
@@ -291,7 +297,7 @@ static void vm_screen(struct vm_opts *o, bool watch)
 int main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_ROOT, OPT_PRETTY, OPT_COMPARE, OPT_CMDLINE, OPT_COUNT,
-		OPT_OUTPUT };
+		OPT_OUTPUT, OPT_WITH };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
@@ -310,6 +316,8 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "compare-top", no_argument, NULL, OPT_COMPARE },
+		{ "group", required_argument, NULL, 'g' },
+		{ "with", required_argument, NULL, OPT_WITH },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "help", no_argument, NULL, 'h' },
@@ -320,7 +328,8 @@ int main(int argc, char **argv)
 	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC") };
 	struct vm_filter flt = { 0 };
 	bool compare = false, limit_set = false;
-	const char *regex = NULL, *cols = NULL, *output = NULL;
+	const char *regex = NULL, *cols = NULL, *output = NULL, *group = NULL;
+	long with = 0;
 	double watch = 0;
 	char ver[64], *end, msg[192];
 	int mode = MODE_TABLE, c, r = VM_EXIT_OK, *pids = NULL, i;
@@ -329,7 +338,7 @@ int main(int argc, char **argv)
 
 	/* getopt's own messages would start with argv[0] ("./vmacct:"): every message says vmacct. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:u:c:s:rn:o:kmjPw:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:u:c:s:rn:o:kmjPw:g:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (vm_parse_pids(optarg, &flt.pids, &flt.npids)) {
@@ -415,6 +424,19 @@ int main(int argc, char **argv)
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
+		case 'g':
+			if (strcasecmp(optarg, "user") && strcasecmp(optarg, "comm")) {
+				r = vm_usage_error("-g groups by user or by comm", optarg);
+				goto out;
+			}
+			group = tolower((unsigned char)optarg[0]) == 'u' ? "user" : "comm";
+			break;
+		case OPT_WITH:
+			if (vm_parse_long(optarg, 1, &with) || with > INT_MAX) {
+				r = vm_usage_error("--with needs a process id", optarg);
+				goto out;
+			}
+			break;
 		case OPT_ROOT:
 			src.root = optarg;
 			break;
@@ -462,7 +484,14 @@ int main(int argc, char **argv)
 	 * Every option either acts or is refused: a combination that would be ignored is a usage
 	 * error, so that nobody reads a table believing a filter or a limit was applied.
 	 */
-	if (o.maps && !npids)
+	if ((group || with) && (npids || o.maps || compare || mode == MODE_PROM || watch ||
+				o.sort_set || o.reverse || flt.npids || flt.nusers || regex || cols ||
+				o.cmdline || output || (group && with)))
+		r = vm_usage_error("-g and --with are views of their own: they take -n, -k, --json "
+				   "and --pretty only (and not each other)", NULL);
+	else if (o.kb && (group || with) && mode != MODE_TABLE)
+		r = vm_usage_error("-k is for tables: JSON is always in kB", NULL);
+	else if (o.maps && !npids)
 		r = vm_usage_error("--maps needs one or more PIDs", NULL);
 	else if (compare && !npids)
 		r = vm_usage_error("--compare-top needs one or more PIDs", NULL);
@@ -539,7 +568,11 @@ int main(int argc, char **argv)
 		/* a --watch screen is drawn whole, then cut at the terminal's width */
 		screen = watch && mode == MODE_TABLE && o.width > 0 && !output ?
 			open_memstream(&sbuf, &slen) : NULL;
-		if (compare)
+		if (group)
+			r = vm_show_groups(out, &src, &o, mode, group);
+		else if (with)
+			r = vm_show_sharing(out, &src, &o, mode, (int)with);
+		else if (compare)
 			r = vm_compare_top(screen ? screen : out, &src, pids, npids, &o);
 		else if (npids)
 			r = vm_show_pids(screen ? screen : out, &src, &o, mode, pids, npids);

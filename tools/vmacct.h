@@ -97,6 +97,12 @@ struct vm_source {
 	bool quiet_perm;	/* "not root" is explained by the caller (its fallback) */
 };
 
+/* What the output is: a table, JSON or the Prometheus text format. */
+enum { MODE_TABLE, MODE_JSON, MODE_PROM };
+
+/* Read a whole file (debugfs files report size 0): 0 or an errno value. */
+int vm_slurp(const char *path, char **buf, size_t *len);
+
 /* debugfs.c: each returns a VM_EXIT_* code and has printed the reason on stderr. */
 int vm_check_version(const struct vm_source *src, char *ver, size_t verlen);
 int vm_read_all(const struct vm_source *src, struct vm_procs *out);
@@ -186,6 +192,12 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 
 /* format_prom.c */
 void vm_prom(FILE *f, const struct vm_procs *p, const struct vm_opts *o);
+
+/* groups.c: -g user|comm and --with PID; each returns a VM_EXIT_* code. */
+int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
+		   const char *by);
+int vm_show_sharing(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
+		    int pid);
 
 /* compare_top.c */
 struct vm_top_row {

@@ -77,6 +77,18 @@ golden synthetic_json synthetic --json
 golden synthetic_json_detail_maps synthetic --pretty -m 4242 777 31337
 golden synthetic_prom synthetic --prometheus
 golden usage_compare_top_json synthetic --compare-top --json 1
+# groups: the users, comms and sharing/PID files
+golden synthetic_groups_user synthetic -g user
+golden synthetic_groups_comm_kb synthetic -g comm -k -n 3
+golden synthetic_groups_json synthetic -g user --pretty
+golden synthetic_with synthetic --with 4242
+golden synthetic_with_json synthetic --with 4242 -j
+golden synthetic_with_gone synthetic --with 99999
+check "group views' JSON is valid (python3 json) and holds every row of the file" \
+	"python3 -c 'import json, sys
+g = json.load(open(sys.argv[1])); w = json.load(open(sys.argv[2]))
+assert len(g[\"groups\"]) == 4 and g[\"groups\"][0][\"user\"] == \"postgres\", g
+assert [r[\"pid\"] for r in w[\"groups\"]] == [4243, 1, 777], w' '$out/synthetic_groups_json.out' '$out/synthetic_with_json.out'"
 # issue 13: sorting, filters, columns, threads, one JSON shape, -n with Prometheus, --watch
 golden synthetic_table_sort_shr_error synthetic -s shr_error -n 1
 golden synthetic_table_sort_case_reverse synthetic -s PSS -r
@@ -255,7 +267,8 @@ check "usage errors: exit 2" \
 check "every combination that would be ignored is refused: exit 2" \
 	"for a in '-P -n 1 -m 1' '-m -P 1' '-P -w 1' '-n 1 1' '-k 1' '-k -j' '-k -P' '-o pid -j' \
 		'--cmdline -P' '--cmdline 1' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
-		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1'; do
+		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1' '-g user -s pss' '-g comm -P' \
+		'-g user 1' '--with 1 -g user' '--with 1 -m' '-g user -k -j' '-g nope' '--with x'; do
 		r=\$(ex --root '$FX/synthetic' \$a); [ \$r = 2 ] || { echo \"\$a: exit \$r\"; exit 1; }
 	done"
 check "bad arguments: exit 2 (-p, -u, -c, -o, --count)" \
@@ -280,7 +293,7 @@ documented() {
 	awk 'length($0) > 80 { print "--help line over 80 columns: " $0; bad = 1 } END { exit bad }' \
 		"$out/help.txt" || return 1
 	for o in pid user command sort reverse limit columns cmdline kb watch count maps compare-top \
-		json pretty prometheus output root proc help version; do
+		json pretty prometheus output root proc help version group with; do
 		grep -qF -- "--$o" "$out/help.txt" || { echo "--$o not in --help"; return 1; }
 		grep -qF -- "--$o" "$out/man.txt" || { echo "--$o not in vmacct.8"; return 1; }
 	done

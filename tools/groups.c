@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The group views: -g user|comm (the module's `users` and `comms` files: what a user's, or all the
+ * processes of one name's, memory really is, each page once) and --with PID (`sharing/PID`: who
+ * shares memory with a process). README.md, "The numbers of a group", defines every column.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json_writer.h"
+#include "vmacct.h"
+
+#define VM_GROUP_MAX_FIELDS 32
+
+/* One row of a group file: its key (uid or name), procs and the numbers, by header name. */
+struct vm_group_row {
+	long uid;			/* users: the uid; -1 otherwise */
+	struct vm_bytes name;		/* comms: the name; sharing: the comm */
+	uint64_t v[VM_GROUP_MAX_FIELDS];
+};
+
+struct vm_group_file {
+	char *names[VM_GROUP_MAX_FIELDS];	/* the numeric columns, as the header names them */
+	int nfields;
+	struct vm_group_row *rows;
+	size_t n, cap;
+};
+
+static void vm_group_file_free(struct vm_group_file *g)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < g->n; i++)
+		free(g->rows[i].name.s);
+	free(g->rows);
+	for (k = 0; k < g->nfields; k++)
+		free(g->names[k]);
+}
+
+static int vm_group_col(const struct vm_group_file *g, const char *name)
+{
+	int k;
+
+	for (k = 0; k < g->nfields; k++)
+		if (!strcmp(g->names[k], name))
+			return k;
+	return -1;
+}
+
+static uint64_t vm_group_get(const struct vm_group_file *g, const struct vm_group_row *r,
+			     const char *name)
+{
+	int k = vm_group_col(g, name);
+
+	return k < 0 ? 0 : r->v[k];
+}
+
+static bool vm_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+/*
+ * Parse a group file: "# [uid|pid] <numeric columns> [comm]", then rows. @key: the leading key
+ * column ("uid", "pid") or NULL; @name: whether a trailing comm column ends each row. Returns a
+ * VM_EXIT_* code, the reason printed.
+ */
+static int vm_group_parse(const char *path, char *text, const char *key, bool name,
+			  struct vm_group_file *g)
+{
+	char *line, *save, *tok, *tsave;
+	size_t lineno = 1;
+
+	line = strtok_r(text, "\n", &save);
+	tok = line ? strtok_r(line, " ", &tsave) : NULL;
+	if (!tok || strcmp(tok, "#"))
+		goto bad;
+	if (key && strcmp(strtok_r(NULL, " ", &tsave) ?: "", key))
+		goto bad;
+	while ((tok = strtok_r(NULL, " ", &tsave))) {
+		if (name && !strcmp(tok, "comm"))
+			break;
+		if (g->nfields == VM_GROUP_MAX_FIELDS)
+			goto bad;
+		g->names[g->nfields] = strdup(tok);
+		if (!g->names[g->nfields++])
+			return VM_EXIT_ERROR;
+	}
+	if (name && !tok)
+		goto bad;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		struct vm_group_row r = { .uid = -1 };
+		uint64_t k64;
+		int k;
+
+		lineno++;
+		tok = strtok_r(line, " ", &tsave);
+		if (key) {
+			if (!tok || !vm_parse_u64(tok, &k64))
+				goto bad_row;
+			r.uid = (long)k64;
+			tok = strtok_r(NULL, " ", &tsave);
+		}
+		for (k = 0; k < g->nfields; k++, tok = strtok_r(NULL, " ", &tsave))
+			if (!tok || !vm_parse_u64(tok, &r.v[k]))
+				goto bad_row;
+		if (name ? !tok || vm_unescape(tok, strlen(tok), &r.name) : tok != NULL)
+			goto bad_row;
+		g->rows = vm_grow(g->rows, &g->cap, g->n + 1, sizeof(*g->rows));
+		if (!g->rows) {
+			free(r.name.s);
+			return VM_EXIT_ERROR;
+		}
+		g->rows[g->n++] = r;
+	}
+	return VM_EXIT_OK;
+bad_row:
+	fprintf(stderr, "vmacct: %s: line %zu is not a row of numbers: the vmacct module and this "
+		"reader do not match\n", path, lineno);
+	return VM_EXIT_VERSION;
+bad:
+	fprintf(stderr, "vmacct: %s: header line missing or not as documented: the vmacct module "
+		"and this reader do not match\n", path);
+	return VM_EXIT_VERSION;
+}
+
+/* Read and parse @file of the module's directory (see vm_group_parse()). */
+static int vm_group_read(const struct vm_source *src, const char *file, const char *key,
+			 bool name, struct vm_group_file *g)
+{
+	char path[4096], *text;
+	size_t len;
+	int err, r;
+
+	snprintf(path, sizeof(path), "%s/%s", src->root, file);
+	err = vm_slurp(path, &text, &len);
+	if (err == ENOENT) {
+		fprintf(stderr, "vmacct: %s: no such file: the loaded vmacct module has no group "
+			"files (older than this reader?)\n", path);
+		return VM_EXIT_VERSION;
+	}
+	if (err) {
+		fprintf(stderr, "vmacct: %s: %s\n", path, strerror(err));
+		return err == EACCES || err == EPERM ? VM_EXIT_PERM : VM_EXIT_ERROR;
+	}
+	r = vm_group_parse(path, text, key, name, g);
+	free(text);
+	return r;
+}
+
+static const struct vm_group_file *vm_sort_by;
+static const char *vm_sort_col;
+
+static int vm_group_cmp(const void *a, const void *b)
+{
+	uint64_t x = vm_group_get(vm_sort_by, a, vm_sort_col);
+	uint64_t y = vm_group_get(vm_sort_by, b, vm_sort_col);
+
+	return (x < y) - (x > y);	/* largest first */
+}
+
+static void vm_group_sort(struct vm_group_file *g, const char *col)
+{
+	vm_sort_by = g;
+	vm_sort_col = col;
+	qsort(g->rows, g->n, sizeof(*g->rows), vm_group_cmp);
+}
+
+static void vm_put_size(FILE *f, uint64_t kb, const struct vm_opts *o)
+{
+	char b[32];
+
+	vm_human(b, sizeof(b), (int64_t)kb, false, o->kb);
+	fprintf(f, " %8s", b);
+}
+
+/* The JSON of a group file: every row with every column, by the header's names. */
+static void vm_group_json(FILE *f, const struct vm_group_file *g, const char *what,
+			  const char *key, size_t n, const struct vm_opts *o)
+{
+	json_writer_t *w = jsonw_new(f, o->pretty);
+	char ts[64], user[64];
+	size_t i;
+	int k;
+
+	if (!w)
+		return;
+	vm_timestamp(ts, sizeof(ts), &o->now);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "module_version", o->version ? o->version : "");
+	jsonw_string_field(w, "source", "vmacct");
+	jsonw_string_field(w, "unit", "kB");
+	jsonw_string_field(w, "timestamp", ts);
+	jsonw_string_field(w, "groups_by", what);
+	jsonw_name(w, "groups");
+	jsonw_start_array(w);
+	for (i = 0; i < n; i++) {
+		const struct vm_group_row *r = &g->rows[i];
+
+		jsonw_start_object(w);
+		if (key && !strcmp(key, "uid")) {
+			jsonw_int_field(w, "uid", r->uid);
+			jsonw_string_field(w, "user", vm_user_name(r->uid, user, sizeof(user)));
+		} else if (key) {
+			jsonw_int_field(w, key, r->uid);
+		}
+		if (r->name.s)
+			jsonw_bytes_field(w, "comm", r->name.s, r->name.len);
+		for (k = 0; k < g->nfields; k++)
+			jsonw_uint_field(w, g->names[k], r->v[k]);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_end_object(w);
+	jsonw_destroy(&w);
+}
+
+int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
+		   const char *by)
+{
+	static const char *const cols[] = { "procs", "resident", "unique", "shared_out", "pss",
+					    "swap" };
+	bool users = !strcmp(by, "user");
+	struct vm_group_file g = { 0 };
+	uint64_t sum_res = 0, sum_pss = 0;
+	size_t i, n;
+	unsigned int c;
+	int r;
+
+	r = vm_group_read(src, users ? "users" : "comms", users ? "uid" : NULL, !users, &g);
+	if (r)
+		goto out;
+	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+		if (vm_group_col(&g, cols[c]) < 0) {
+			fprintf(stderr, "vmacct: %s/%s has no %s column: the vmacct module and this "
+				"reader do not match\n", src->root, users ? "users" : "comms",
+				cols[c]);
+			r = VM_EXIT_VERSION;
+			goto out;
+		}
+	}
+	vm_group_sort(&g, "resident");
+	n = o->limit >= 0 && (size_t)o->limit < g.n ? (size_t)o->limit : g.n;
+	if (mode == MODE_JSON) {
+		vm_group_json(f, &g, by, users ? "uid" : NULL, n, o);
+		goto out;
+	}
+	fprintf(f, "%-16s %5s %8s %8s %8s %8s %8s\n", users ? "USER" : "COMMAND", "PROCS", "RES",
+		"UNIQUE", "SHR-OUT", "PSS", "SWAP");
+	for (i = 0; i < n; i++) {
+		const struct vm_group_row *row = &g.rows[i];
+		char user[64];
+
+		if (users) {
+			fprintf(f, "%-16.16s", vm_user_name(row->uid, user, sizeof(user)));
+		} else {
+			size_t wdt = vm_table_width(&row->name);
+
+			vm_put_table_text(f, &row->name, 16);
+			fprintf(f, "%*s", wdt < 16 ? (int)(16 - wdt) : 0, "");
+		}
+		fprintf(f, " %5" PRIu64, vm_group_get(&g, row, "procs"));
+		for (c = 1; c < sizeof(cols) / sizeof(cols[0]); c++)
+			vm_put_size(f, vm_group_get(&g, row, cols[c]), o);
+		fputc('\n', f);
+	}
+	for (i = 0; i < g.n; i++) {
+		sum_res += vm_group_get(&g, &g.rows[i], "resident");
+		sum_pss += vm_group_get(&g, &g.rows[i], "pss");
+	}
+	fprintf(f, "\n%zu groups (by %s)%s. RES counts each page once per group (the union of its "
+		"processes' pages); UNIQUE is mapped only by the group: what stopping all of it "
+		"would free; SHR-OUT is also mapped by processes outside the group.\n", g.n, by,
+		n < g.n ? ", the largest shown" : "");
+	{
+		char res[32], pss[32];
+
+		vm_human(res, sizeof(res), (int64_t)sum_res, false, o->kb);
+		vm_human(pss, sizeof(pss), (int64_t)sum_pss, false, o->kb);
+		fprintf(f, "Sum of PSS (%s) is the memory all groups use; the sum of RES (%s) counts "
+			"a page once for every group that maps it.\n", pss, res);
+	}
+out:
+	vm_group_file_free(&g);
+	return r;
+}
+
+int vm_show_sharing(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
+		    int pid)
+{
+	struct vm_group_file g = { 0 };
+	char path[4096], *text;
+	size_t i, n, len;
+	int r, err;
+
+	snprintf(path, sizeof(path), "%s/sharing", src->root);
+	if (access(path, F_OK)) {
+		fprintf(stderr, "vmacct: %s: no such directory: the loaded vmacct module has no "
+			"sharing/ (older than this reader?)\n", path);
+		return VM_EXIT_VERSION;
+	}
+	snprintf(path, sizeof(path), "%s/sharing/%d", src->root, pid);
+	err = vm_slurp(path, &text, &len);
+	if (err == ENOENT || err == ESRCH)
+		return vm_explain_nopid(src, pid);
+	if (err) {
+		fprintf(stderr, "vmacct: %s: %s\n", path, strerror(err));
+		return err == EACCES || err == EPERM ? VM_EXIT_PERM : VM_EXIT_ERROR;
+	}
+	r = vm_group_parse(path, text, "pid", true, &g);
+	free(text);
+	if (r)
+		goto out;
+	vm_group_sort(&g, "shared");
+	n = o->limit >= 0 && (size_t)o->limit < g.n ? (size_t)o->limit : g.n;
+	if (mode == MODE_JSON) {
+		vm_group_json(f, &g, "sharing", "pid", n, o);
+		goto out;
+	}
+	fprintf(f, "%7s %8s %8s %8s %8s COMMAND\n", "PID", "SHARED", "ANON", "FILE", "SHMEM");
+	for (i = 0; i < n; i++) {
+		const struct vm_group_row *row = &g.rows[i];
+
+		fprintf(f, "%7ld", row->uid);
+		vm_put_size(f, vm_group_get(&g, row, "shared"), o);
+		vm_put_size(f, vm_group_get(&g, row, "anon_shared"), o);
+		vm_put_size(f, vm_group_get(&g, row, "file_shared"), o);
+		vm_put_size(f, vm_group_get(&g, row, "shmem_shared"), o);
+		fputc(' ', f);
+		vm_put_table_text(f, &row->name, o->width > 47 ? (size_t)o->width - 47 : 0);
+		fputc('\n', f);
+	}
+	fprintf(f, "\n%zu processes map pages that %d maps%s (each page once per process, however "
+		"often either maps it; ANON shared is copy-on-write after fork, or KSM).\n", g.n,
+		pid, n < g.n ? ", the most shared shown" : "");
+out:
+	vm_group_file_free(&g);
+	return r;
+}
