@@ -197,16 +197,33 @@ static void vmacct_group_values(const struct vmacct_group *g, u64 v[VMACCT_NR_GR
 	v[F_GROUP_SHMEM_SHARED_OUT] = g->shared_out[VMACCT_SHMEM] >> 10;
 }
 
-void vmacct_show_group_header(struct seq_file *m, const char *key, const char *name)
+/* procs and the group's fields, separated by spaces. */
+static void vmacct_show_group_values(struct seq_file *m, const struct vmacct_group *g)
+{
+	u64 v[VMACCT_NR_GROUP_FIELDS];
+	int i;
+
+	vmacct_group_values(g, v);
+	seq_printf(m, "%u", g->procs);
+	for (i = 0; i < VMACCT_NR_GROUP_FIELDS; i++)
+		seq_printf(m, " %llu", v[i]);
+}
+
+static void vmacct_show_group_names(struct seq_file *m)
 {
 	int i;
 
-	seq_puts(m, "#");
-	if (key)
-		seq_printf(m, " %s", key);
 	seq_puts(m, " procs");
 	for (i = 0; i < VMACCT_NR_GROUP_FIELDS; i++)
 		seq_printf(m, " %s", vmacct_group_fields[i]);
+}
+
+void vmacct_show_group_header(struct seq_file *m, const char *key, const char *name)
+{
+	seq_puts(m, "#");
+	if (key)
+		seq_printf(m, " %s", key);
+	vmacct_show_group_names(m);
 	if (name)
 		seq_printf(m, " %s", name);
 	seq_putc(m, '\n');
@@ -215,19 +232,32 @@ void vmacct_show_group_header(struct seq_file *m, const char *key, const char *n
 void vmacct_show_group_row(struct seq_file *m, const char *key, u32 id, const char *name,
 			   const struct vmacct_group *g)
 {
-	u64 v[VMACCT_NR_GROUP_FIELDS];
-	int i;
-
-	vmacct_group_values(g, v);
 	if (key)
 		seq_printf(m, "%u ", id);
-	seq_printf(m, "%u", g->procs);
-	for (i = 0; i < VMACCT_NR_GROUP_FIELDS; i++)
-		seq_printf(m, " %llu", v[i]);
+	vmacct_show_group_values(m, g);
 	if (name) {
 		seq_putc(m, ' ');
 		vmacct_seq_escape(m, name);
 	}
+	seq_putc(m, '\n');
+}
+
+void vmacct_show_cgroup_header(struct seq_file *m)
+{
+	seq_puts(m, "#");
+	vmacct_show_group_names(m);
+	seq_puts(m, " memory_current path\n");
+}
+
+void vmacct_show_cgroup_row(struct seq_file *m, const struct vmacct_group *g, s64 current_kb,
+			    const char *path)
+{
+	vmacct_show_group_values(m, g);
+	if (current_kb < 0)
+		seq_puts(m, " - ");
+	else
+		seq_printf(m, " %lld ", current_kb);
+	vmacct_seq_escape(m, path);
 	seq_putc(m, '\n');
 }
 

@@ -34,6 +34,14 @@ void vmacct_show_group_header(struct seq_file *m, const char *key, const char *n
 void vmacct_show_group_row(struct seq_file *m, const char *key, u32 id, const char *name,
 			   const struct vmacct_group *g);
 
+/*
+ * cgroups: a header, then one row per cgroup: procs, the group's counts, memory_current (kB, or
+ * "-" when @current_kb < 0: the root, or no memory controller), and the path last (escaped).
+ */
+void vmacct_show_cgroup_header(struct seq_file *m);
+void vmacct_show_cgroup_row(struct seq_file *m, const struct vmacct_group *g, s64 current_kb,
+			    const char *path);
+
 /* sharing/<pid>: a header, then one row per process sharing pages, @shared in bytes by kind. */
 void vmacct_show_sharing_header(struct seq_file *m);
 void vmacct_show_sharing_row(struct seq_file *m, pid_t pid, const char *comm,

@@ -195,7 +195,7 @@ static const struct file_operations vmacct_pid_dir_fops = {
 	.llseek = generic_file_llseek,
 };
 
-/* --- the root: version, all, stats, users, comms, maps/, sharing/, <pid> --- */
+/* --- the root: version, all, stats, users, comms, cgroups, maps/, sharing/, <pid> --- */
 
 static const struct {
 	const char *name;
@@ -209,6 +209,7 @@ static const struct {
 	{ "stats", S_IFREG | 0400, NULL, &vmacct_stats_fops },
 	{ "users", S_IFREG | 0400, NULL, &vmacct_users_fops },
 	{ "comms", S_IFREG | 0400, NULL, &vmacct_comms_fops },
+	{ "cgroups", S_IFREG | 0400, NULL, &vmacct_cgroups_fops },
 	{ "maps", S_IFDIR | 0500, &vmacct_pid_dir_iops, &vmacct_pid_dir_fops, &vmacct_maps_fops },
 	{ "sharing", S_IFDIR | 0500, &vmacct_pid_dir_iops, &vmacct_pid_dir_fops,
 	  &vmacct_sharing_fops },

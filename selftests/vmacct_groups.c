@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -817,6 +819,174 @@ TEST(sharing_lists_each_worker_as_oracle)
 	EXPECT_EQ(0, bad);
 	printf("# sharing/%d: %d processes listed\n", srv.pid, n);
 out:
+	stop_child(&srv);
+	munmap(sc, sizeof(*sc));
+}
+
+/* --- cgroups --- */
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG_OUTER	CG_ROOT "/vmacct-groups"
+#define CG_INNER	CG_OUTER "/inner"
+
+/* The number a file holds (memory.current), -1 when it cannot be read. */
+static long read_long_file(const char *path)
+{
+	char *s = read_file(path, NULL);
+	long v = s ? atol(s) : -1;
+
+	free(s);
+	return v;
+}
+
+static int write_str(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, strlen(v)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The row of `cgroups` whose path is @path: 0, -ENOENT, or -EPROTO (not as documented). */
+static int cgroup_row_read(const char *path, struct group_row *row, long *current_kb)
+{
+	char *text = read_file(VMACCT_DIR "/cgroups", NULL), *line, *save, *tok, *tsave;
+	int ret = -ENOENT, f;
+
+	if (!text)
+		return -errno;
+	line = strtok_r(text, "\n", &save);
+	tok = line ? strtok_r(line, " ", &tsave) : NULL;
+	if (!tok || strcmp(tok, "#") || strcmp(strtok_r(NULL, " ", &tsave) ?: "", "procs"))
+		goto bad;
+	for (f = 0; f < VG_NR; f++)
+		if (strcmp(strtok_r(NULL, " ", &tsave) ?: "", group_field_names[f]))
+			goto bad;
+	if (strcmp(strtok_r(NULL, " ", &tsave) ?: "", "memory_current") ||
+	    strcmp(strtok_r(NULL, " ", &tsave) ?: "", "path"))
+		goto bad;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		struct group_row r = { 0 };
+		uint64_t cur = 0;
+
+		if (!parse_u64(strtok_r(line, " ", &tsave), &r.procs))
+			goto bad;
+		for (f = 0; f < VG_NR; f++)
+			if (!parse_u64(strtok_r(NULL, " ", &tsave), &r.v[f]))
+				goto bad;
+		tok = strtok_r(NULL, " ", &tsave);
+		if (!tok || (strcmp(tok, "-") && !parse_u64(tok, &cur)))
+			goto bad;
+		r.key = strcmp(tok, "-") ? cur : (unsigned long)-1;
+		tok = strtok_r(NULL, " ", &tsave);
+		if (!tok || strtok_r(NULL, " ", &tsave))
+			goto bad;
+		if (!strcmp(tok, path)) {
+			*row = r;
+			*current_kb = (long)r.key;
+			ret = 0;
+		}
+	}
+	free(text);
+	return ret;
+bad:
+	printf("# cgroups: not in the documented format\n");
+	free(text);
+	return -EPROTO;
+}
+
+static void cgroups_cleanup(pid_t server, const pid_t *workers)
+{
+	char pid[16];
+	int i;
+
+	for (i = -1; i < WORKERS; i++) {
+		if ((i < 0 ? server : workers[i]) <= 0)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", i < 0 ? server : workers[i]);
+		write_str(CG_ROOT "/cgroup.procs", pid);
+	}
+	rmdir(CG_INNER);
+	rmdir(CG_OUTER);
+}
+
+/*
+ * The server and its workers moved into a cgroup two levels down, with the memory controller:
+ * the rows of both levels hold the four processes and equal the oracle of their uid (the same
+ * processes) field by field; memory_current is the cgroup's memory.current, read before and after.
+ */
+TEST(cgroups_nested_as_oracle)
+{
+	struct server_case *sc = map_shared(sizeof(*sc));
+	struct group_row row;
+	long cur, before, after;
+	struct oracle o;
+	struct child srv;
+	char pid[16];
+	int i, ret, level, attempt;
+
+	ASSERT_NE(NULL, sc);
+	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
+		mkdir(CG_ROOT, 0755);
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
+			SKIP(return, "no cgroup2 (%s)", strerror(errno));
+	}
+	if (write_str(CG_ROOT "/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no memory controller");
+	rmdir(CG_INNER);
+	rmdir(CG_OUTER);
+	ASSERT_EQ(0, mkdir(CG_OUTER, 0755));
+	ASSERT_EQ(0, write_str(CG_OUTER "/cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, mkdir(CG_INNER, 0755));
+	srv = spawn_child(server_child, sc);
+	ASSERT_GT(srv.pid, 0);
+	EXPECT_EQ(0, sc->err) TH_LOG("setting up the server: %s", strerror(sc->err));
+	if (sc->err)
+		goto out;
+	for (i = -1; i < WORKERS; i++) {
+		snprintf(pid, sizeof(pid), "%d", i < 0 ? srv.pid : sc->workers[i]);
+		ret = write_str(CG_INNER "/cgroup.procs", pid);
+		EXPECT_EQ(0, ret) TH_LOG("moving %s: %s", pid, strerror(-ret));
+	}
+	for (level = 0; level < 2; level++) {
+		const char *path = level ? "/vmacct-groups/inner" : "/vmacct-groups";
+		const char *cg = level ? CG_INNER : CG_OUTER;
+		char file[128];
+
+		snprintf(file, sizeof(file), "%s/memory.current", cg);
+		for (attempt = 0; attempt < ATTEMPTS; attempt++) {
+			struct oracle again;
+
+			before = read_long_file(file) / 1024;
+			ret = oracle_read(SERVER_UID, NULL, &o);
+			if (!ret)
+				ret = cgroup_row_read(path, &row, &cur);
+			if (!ret)
+				ret = oracle_read(SERVER_UID, NULL, &again);
+			after = read_long_file(file) / 1024;
+			if (ret || !memcmp(&o, &again, sizeof(o)))
+				break;
+			ret = -EAGAIN;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("%s: %s", path, strerror(-ret));
+		EXPECT_EQ(0, row_vs_oracle(path, &row, &o));
+		EXPECT_EQ((uint64_t)1 + WORKERS, row.procs);
+		printf("# %s: memory_current %ld kB, memory.current %ld..%ld kB\n", path, cur,
+		       before, after);
+		EXPECT_TRUE(cur >= (before < after ? before : after) &&
+			    cur <= (before < after ? after : before));
+	}
+	/* The root's row: every process, and no memory.current (the root has none). */
+	ret = cgroup_row_read("/", &row, &cur);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(-1, cur);
+	EXPECT_LT((uint64_t)1 + WORKERS, row.procs);
+out:
+	cgroups_cleanup(srv.pid, sc->workers);
 	stop_child(&srv);
 	munmap(sc, sizeof(*sc));
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The group views: -g user|comm (the module's `users` and `comms` files: what a user's, or all the
- * processes of one name's, memory really is, each page once) and --with PID (`sharing/PID`: who
+ * The group views: -g user|comm|cgroup (the module's `users`, `comms` and `cgroups` files: what a
+ * user's, a program's or a cgroup's processes really use, each page once) and --with PID (`sharing/PID`: who
  * shares memory with a process). README.md, "The numbers of a group", defines every column.
  */
 #include <errno.h>
@@ -71,12 +71,15 @@ static bool vm_parse_u64(const char *s, uint64_t *v)
 	return !errno && !*end;
 }
 
+/* A value the module prints as "-": none (memory_current of the root cgroup). */
+#define VM_GROUP_NONE UINT64_MAX
+
 /*
- * Parse a group file: "# [uid|pid] <numeric columns> [comm]", then rows. @key: the leading key
- * column ("uid", "pid") or NULL; @name: whether a trailing comm column ends each row. Returns a
- * VM_EXIT_* code, the reason printed.
+ * Parse a group file: "# [uid|pid] <numeric columns> [comm|path]", then rows. @key: the leading
+ * key column ("uid", "pid") or NULL; @name: the trailing free-text column ("comm", "path") or
+ * NULL. A numeric column may read "-" (none). Returns a VM_EXIT_* code, the reason printed.
  */
-static int vm_group_parse(const char *path, char *text, const char *key, bool name,
+static int vm_group_parse(const char *path, char *text, const char *key, const char *name,
 			  struct vm_group_file *g)
 {
 	char *line, *save, *tok, *tsave;
@@ -89,7 +92,7 @@ static int vm_group_parse(const char *path, char *text, const char *key, bool na
 	if (key && strcmp(strtok_r(NULL, " ", &tsave) ?: "", key))
 		goto bad;
 	while ((tok = strtok_r(NULL, " ", &tsave))) {
-		if (name && !strcmp(tok, "comm"))
+		if (name && !strcmp(tok, name))
 			break;
 		if (g->nfields == VM_GROUP_MAX_FIELDS)
 			goto bad;
@@ -112,9 +115,12 @@ static int vm_group_parse(const char *path, char *text, const char *key, bool na
 			r.uid = (long)k64;
 			tok = strtok_r(NULL, " ", &tsave);
 		}
-		for (k = 0; k < g->nfields; k++, tok = strtok_r(NULL, " ", &tsave))
-			if (!tok || !vm_parse_u64(tok, &r.v[k]))
+		for (k = 0; k < g->nfields; k++, tok = strtok_r(NULL, " ", &tsave)) {
+			if (tok && !strcmp(tok, "-"))
+				r.v[k] = VM_GROUP_NONE;
+			else if (!tok || !vm_parse_u64(tok, &r.v[k]))
 				goto bad_row;
+		}
 		if (name ? !tok || vm_unescape(tok, strlen(tok), &r.name) : tok != NULL)
 			goto bad_row;
 		g->rows = vm_grow(g->rows, &g->cap, g->n + 1, sizeof(*g->rows));
@@ -137,7 +143,7 @@ bad:
 
 /* Read and parse @file of the module's directory (see vm_group_parse()). */
 static int vm_group_read(const struct vm_source *src, const char *file, const char *key,
-			 bool name, struct vm_group_file *g)
+			 const char *name, struct vm_group_file *g)
 {
 	char path[4096], *text;
 	size_t len;
@@ -216,9 +222,16 @@ static void vm_group_json(FILE *f, const struct vm_group_file *g, const char *wh
 			jsonw_int_field(w, key, r->uid);
 		}
 		if (r->name.s)
-			jsonw_bytes_field(w, "comm", r->name.s, r->name.len);
-		for (k = 0; k < g->nfields; k++)
-			jsonw_uint_field(w, g->names[k], r->v[k]);
+			jsonw_bytes_field(w, strcmp(what, "cgroup") ? "comm" : "path", r->name.s,
+					  r->name.len);
+		for (k = 0; k < g->nfields; k++) {
+			if (r->v[k] == VM_GROUP_NONE) {
+				jsonw_name(w, g->names[k]);
+				jsonw_null(w);
+			} else {
+				jsonw_uint_field(w, g->names[k], r->v[k]);
+			}
+		}
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -231,24 +244,31 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 {
 	static const char *const cols[] = { "procs", "resident", "unique", "shared_out", "pss",
 					    "swap" };
-	bool users = !strcmp(by, "user");
+	bool users = !strcmp(by, "user"), cgroups = !strcmp(by, "cgroup");
+	const char *file = users ? "users" : cgroups ? "cgroups" : "comms";
 	struct vm_group_file g = { 0 };
 	uint64_t sum_res = 0, sum_pss = 0;
 	size_t i, n;
 	unsigned int c;
 	int r;
 
-	r = vm_group_read(src, users ? "users" : "comms", users ? "uid" : NULL, !users, &g);
+	r = vm_group_read(src, file, users ? "uid" : NULL, users ? NULL : cgroups ? "path" : "comm",
+			  &g);
 	if (r)
 		goto out;
 	for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 		if (vm_group_col(&g, cols[c]) < 0) {
 			fprintf(stderr, "vmacct: %s/%s has no %s column: the vmacct module and this "
-				"reader do not match\n", src->root, users ? "users" : "comms",
-				cols[c]);
+				"reader do not match\n", src->root, file, cols[c]);
 			r = VM_EXIT_VERSION;
 			goto out;
 		}
+	}
+	if (cgroups && vm_group_col(&g, "memory_current") < 0) {
+		fprintf(stderr, "vmacct: %s/cgroups has no memory_current column: the vmacct module "
+			"and this reader do not match\n", src->root);
+		r = VM_EXIT_VERSION;
+		goto out;
 	}
 	vm_group_sort(&g, "resident");
 	n = o->limit >= 0 && (size_t)o->limit < g.n ? (size_t)o->limit : g.n;
@@ -256,23 +276,41 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 		vm_group_json(f, &g, by, users ? "uid" : NULL, n, o);
 		goto out;
 	}
-	fprintf(f, "%-16s %5s %8s %8s %8s %8s %8s\n", users ? "USER" : "COMMAND", "PROCS", "RES",
-		"UNIQUE", "SHR-OUT", "PSS", "SWAP");
+	if (cgroups)
+		fprintf(f, "%5s %8s %8s %8s %8s %8s %8s %9s CGROUP\n", "PROCS", "RES", "UNIQUE",
+			"SHR-OUT", "PSS", "SWAP", "CURRENT", "CUR-RES");
+	else
+		fprintf(f, "%-16s %5s %8s %8s %8s %8s %8s\n", users ? "USER" : "COMMAND", "PROCS",
+			"RES", "UNIQUE", "SHR-OUT", "PSS", "SWAP");
 	for (i = 0; i < n; i++) {
 		const struct vm_group_row *row = &g.rows[i];
 		char user[64];
 
 		if (users) {
-			fprintf(f, "%-16.16s", vm_user_name(row->uid, user, sizeof(user)));
-		} else {
+			fprintf(f, "%-16.16s ", vm_user_name(row->uid, user, sizeof(user)));
+		} else if (!cgroups) {
 			size_t wdt = vm_table_width(&row->name);
 
 			vm_put_table_text(f, &row->name, 16);
-			fprintf(f, "%*s", wdt < 16 ? (int)(16 - wdt) : 0, "");
+			fprintf(f, "%*s ", wdt < 16 ? (int)(16 - wdt) : 0, "");
 		}
-		fprintf(f, " %5" PRIu64, vm_group_get(&g, row, "procs"));
+		fprintf(f, "%5" PRIu64, vm_group_get(&g, row, "procs"));
 		for (c = 1; c < sizeof(cols) / sizeof(cols[0]); c++)
 			vm_put_size(f, vm_group_get(&g, row, cols[c]), o);
+		if (cgroups) {
+			uint64_t cur = vm_group_get(&g, row, "memory_current");
+			int64_t res = (int64_t)vm_group_get(&g, row, "resident");
+			char b[32];
+
+			if (cur == VM_GROUP_NONE) {
+				fprintf(f, " %8s %9s ", "-", "-");
+			} else {
+				vm_put_size(f, cur, o);
+				vm_human(b, sizeof(b), (int64_t)cur - res, true, o->kb);
+				fprintf(f, " %9s ", b);
+			}
+			vm_put_table_text(f, &row->name, 0);
+		}
 		fputc('\n', f);
 	}
 	for (i = 0; i < g.n; i++) {
@@ -283,7 +321,12 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 		"processes' pages); UNIQUE is mapped only by the group: what stopping all of it "
 		"would free; SHR-OUT is also mapped by processes outside the group.\n", g.n, by,
 		n < g.n ? ", the largest shown" : "");
-	{
+	if (cgroups) {
+		fprintf(f, "A cgroup's row covers its whole subtree. CURRENT is the memory the cgroup "
+			"was charged (memory.current: page cache it read long ago and no longer maps "
+			"included, shared pages charged to whichever cgroup touched them first); "
+			"CUR-RES = CURRENT - RES.\n");
+	} else {
 		char res[32], pss[32];
 
 		vm_human(res, sizeof(res), (int64_t)sum_res, false, o->kb);
@@ -318,7 +361,7 @@ int vm_show_sharing(FILE *f, const struct vm_source *src, const struct vm_opts *
 		fprintf(stderr, "vmacct: %s: %s\n", path, strerror(err));
 		return err == EACCES || err == EPERM ? VM_EXIT_PERM : VM_EXIT_ERROR;
 	}
-	r = vm_group_parse(path, text, "pid", true, &g);
+	r = vm_group_parse(path, text, "pid", "comm", &g);
 	free(text);
 	if (r)
 		goto out;

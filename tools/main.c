@@ -4,7 +4,6 @@
  * really mean. Option parsing and dispatch only; reading is in debugfs.c, selection and order in
  * model.c, output in format_*.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -55,8 +54,9 @@ static const char usage[] =
 "      --compare-top         run procps top -b -n 1 -p PID... and show what it\n"
 "                            printed beside the counters and the exact values\n"
 "Groups (each a view of its own; with -n, -k, --json, --pretty):\n"
-"  -g, --group user|comm     per user or per process name: PROCS, RES (each page\n"
-"                            once), UNIQUE (only the group maps it), SHR-OUT, PSS\n"
+"  -g, --group user|comm|cgroup  per user, process name or cgroup: PROCS, RES\n"
+"                            (each page once), UNIQUE (only the group maps it),\n"
+"                            SHR-OUT, PSS (cgroup: and memory.current)\n"
 "      --with PID            the processes that map pages PID maps, by kind\n"
 "Output:\n"
 "  -j, --json                one JSON document (debugfs field names, kB);\n"
@@ -425,11 +425,16 @@ int main(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'g':
-			if (strcasecmp(optarg, "user") && strcasecmp(optarg, "comm")) {
-				r = vm_usage_error("-g groups by user or by comm", optarg);
+			if (!strcasecmp(optarg, "user")) {
+				group = "user";
+			} else if (!strcasecmp(optarg, "comm")) {
+				group = "comm";
+			} else if (!strcasecmp(optarg, "cgroup")) {
+				group = "cgroup";
+			} else {
+				r = vm_usage_error("-g groups by user, comm or cgroup", optarg);
 				goto out;
 			}
-			group = tolower((unsigned char)optarg[0]) == 'u' ? "user" : "comm";
 			break;
 		case OPT_WITH:
 			if (vm_parse_long(optarg, 1, &with) || with > INT_MAX) {

@@ -80,6 +80,8 @@ golden usage_compare_top_json synthetic --compare-top --json 1
 # groups: the users, comms and sharing/PID files
 golden synthetic_groups_user synthetic -g user
 golden synthetic_groups_comm_kb synthetic -g comm -k -n 3
+golden synthetic_groups_cgroup synthetic -g cgroup
+golden synthetic_groups_cgroup_json synthetic -g cgroup --pretty
 golden synthetic_groups_json synthetic -g user --pretty
 golden synthetic_with synthetic --with 4242
 golden synthetic_with_json synthetic --with 4242 -j
@@ -268,7 +270,8 @@ check "every combination that would be ignored is refused: exit 2" \
 	"for a in '-P -n 1 -m 1' '-m -P 1' '-P -w 1' '-n 1 1' '-k 1' '-k -j' '-k -P' '-o pid -j' \
 		'--cmdline -P' '--cmdline 1' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
 		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1' '-g user -s pss' '-g comm -P' \
-		'-g user 1' '--with 1 -g user' '--with 1 -m' '-g user -k -j' '-g nope' '--with x'; do
+		'-g user 1' '--with 1 -g user' '--with 1 -m' '-g user -k -j' '-g nope' '--with x' \
+		'-g cgroup -P' '-g cgroup -w 1'; do
 		r=\$(ex --root '$FX/synthetic' \$a); [ \$r = 2 ] || { echo \"\$a: exit \$r\"; exit 1; }
 	done"
 check "bad arguments: exit 2 (-p, -u, -c, -o, --count)" \
