@@ -13,6 +13,7 @@
  *
  * References: each row holds its cgroup (cgroup_get()) and, when the memory controller is enabled
  * for it, its memcg's css; the process's cgroup chain is read under RCU (task_dfl_cgroup()).
+ * Built only with CONFIG_CGROUPS (module/Kbuild); without it there is no `cgroups` file.
  */
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
@@ -47,14 +48,59 @@ struct vmacct_cgroup_read {
 	char *pathbuf;
 };
 
+/*
+ * The memory controller's side, which a kernel may be built without (CONFIG_MEMCG: the matrix's
+ * debug kernel has none): the memcgs of @task matched to the cgroups of its chain (a memcg is the
+ * one of the cgroup it belongs to, memcg->css.cgroup, where the controller is enabled), each with
+ * a css reference; under RCU. Without the controller, no row has a memcg.
+ */
+#ifdef CONFIG_MEMCG
+static void vmacct_task_memcgs(struct task_struct *task, struct cgroup **cg,
+			       struct mem_cgroup **mc, unsigned int n)
+{
+	struct mem_cgroup *memcg = mem_cgroup_disabled() ? NULL : mem_cgroup_from_task(task);
+	unsigned int i;
+
+	for (; memcg; memcg = parent_mem_cgroup(memcg))
+		for (i = 0; i < n; i++)
+			if (memcg->css.cgroup == cg[i] && !mc[i] && css_tryget(&memcg->css))
+				mc[i] = memcg;
+}
+
+static void vmacct_memcg_put(struct mem_cgroup *memcg)
+{
+	if (memcg)
+		css_put(&memcg->css);
+}
+
+/* memory.current as the cgroup file reads it (page_counter_read(), racy as there), in kB. */
+static s64 vmacct_memcg_current_kb(struct mem_cgroup *memcg)
+{
+	return (s64)page_counter_read(&memcg->memory) << (PAGE_SHIFT - 10);
+}
+#else
+static void vmacct_task_memcgs(struct task_struct *task, struct cgroup **cg,
+			       struct mem_cgroup **mc, unsigned int n)
+{
+}
+
+static void vmacct_memcg_put(struct mem_cgroup *memcg)
+{
+}
+
+static s64 vmacct_memcg_current_kb(struct mem_cgroup *memcg)
+{
+	return -1;
+}
+#endif
+
 static void vmacct_cgroup_rows_free(struct vmacct_cgroup_read *r)
 {
 	struct vmacct_cgroup_row *row, *tmp;
 
 	list_for_each_entry_safe(row, tmp, &r->rows, node) {
 		vmacct_group_destroy(&row->g);
-		if (row->memcg)
-			css_put(&row->memcg->css);
+		vmacct_memcg_put(row->memcg);
 		cgroup_put(row->cgrp);
 		kfree(row->path);
 		kfree(row);
@@ -95,16 +141,14 @@ static struct vmacct_cgroup_row *vmacct_cgroup_row_get(struct vmacct_cgroup_read
 
 /*
  * @task's cgroup and its ancestors, nearest first, each with a reference: how many (at most
- * VMACCT_GROUPS_PER_PROCESS). Also the memcgs of the chain, matched to their cgroups: a memcg is
- * the one of the cgroup it belongs to (memcg->css.cgroup), where the controller is enabled.
+ * VMACCT_GROUPS_PER_PROCESS), and their memcgs where they have one (else NULL).
  */
 static unsigned int vmacct_task_cgroups(struct task_struct *task,
 					struct cgroup *cg[VMACCT_GROUPS_PER_PROCESS],
 					struct mem_cgroup *mc[VMACCT_GROUPS_PER_PROCESS])
 {
-	struct mem_cgroup *memcg;
 	struct cgroup *c;
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 
 	rcu_read_lock();
 	for (c = task_dfl_cgroup(task); c && n < VMACCT_GROUPS_PER_PROCESS; c = cgroup_parent(c)) {
@@ -112,13 +156,7 @@ static unsigned int vmacct_task_cgroups(struct task_struct *task,
 		mc[n] = NULL;
 		cg[n++] = c;
 	}
-	memcg = mem_cgroup_disabled() ? NULL : mem_cgroup_from_task(task);
-	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
-		for (i = 0; i < n; i++) {
-			if (memcg->css.cgroup == cg[i] && !mc[i] && css_tryget(&memcg->css))
-				mc[i] = memcg;
-		}
-	}
+	vmacct_task_memcgs(task, cg, mc, n);
 	rcu_read_unlock();
 	return n;
 }
@@ -152,8 +190,7 @@ static int vmacct_cgroup_add_task(struct vmacct_cgroup_read *r, struct task_stru
 				mc[i] = NULL;
 			}
 		}
-		if (mc[i])
-			css_put(&mc[i]->css);
+		vmacct_memcg_put(mc[i]);
 		cgroup_put(cg[i]);
 	}
 	if (!ret)
@@ -204,15 +241,11 @@ static int vmacct_cgroups_show(struct seq_file *m, void *unused)
 	}
 	vmacct_show_cgroup_header(m);
 	list_for_each_entry(row, &r->rows, node) {
-		/*
-		 * memory.current as the cgroup file reads it (page_counter_read(), racy as there);
-		 * the root cgroup has no such file, and a cgroup without the controller no memcg.
-		 */
+		/* No memory.current: the root has none, nor a cgroup without the controller. */
 		s64 current_kb = -1;
 
 		if (row->memcg && cgroup_parent(row->cgrp))
-			current_kb = (s64)page_counter_read(&row->memcg->memory) <<
-				     (PAGE_SHIFT - 10);
+			current_kb = vmacct_memcg_current_kb(row->memcg);
 		vmacct_show_cgroup_row(m, &row->g, current_kb, row->path);
 	}
 	return 0;

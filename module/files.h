@@ -16,7 +16,7 @@ extern const struct file_operations vmacct_stats_fops;
 extern const struct file_operations vmacct_users_fops;		/* group_files.c */
 extern const struct file_operations vmacct_comms_fops;		/* group_files.c */
 extern const struct file_operations vmacct_sharing_fops;	/* sharing.c */
-extern const struct file_operations vmacct_cgroups_fops;	/* cgroups.c */
+extern const struct file_operations vmacct_cgroups_fops;	/* cgroups.c, CONFIG_CGROUPS */
 
 /* EPERM for an open that could write or truncate: every file is read-only. */
 int vmacct_open_check(struct file *file);

@@ -209,7 +209,9 @@ static const struct {
 	{ "stats", S_IFREG | 0400, NULL, &vmacct_stats_fops },
 	{ "users", S_IFREG | 0400, NULL, &vmacct_users_fops },
 	{ "comms", S_IFREG | 0400, NULL, &vmacct_comms_fops },
+#ifdef CONFIG_CGROUPS
 	{ "cgroups", S_IFREG | 0400, NULL, &vmacct_cgroups_fops },
+#endif
 	{ "maps", S_IFDIR | 0500, &vmacct_pid_dir_iops, &vmacct_pid_dir_fops, &vmacct_maps_fops },
 	{ "sharing", S_IFDIR | 0500, &vmacct_pid_dir_iops, &vmacct_pid_dir_fops,
 	  &vmacct_sharing_fops },

@@ -926,21 +926,25 @@ TEST(cgroups_nested_as_oracle)
 	long cur, before, after;
 	struct oracle o;
 	struct child srv;
+	bool memory;
 	char pid[16];
 	int i, ret, level, attempt;
 
 	ASSERT_NE(NULL, sc);
+	if (access(VMACCT_DIR "/cgroups", F_OK))
+		SKIP(return, "no cgroups file: a kernel without CONFIG_CGROUPS");
 	if (access(CG_ROOT "/cgroup.controllers", F_OK)) {
 		mkdir(CG_ROOT, 0755);
 		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
 			SKIP(return, "no cgroup2 (%s)", strerror(errno));
 	}
-	if (write_str(CG_ROOT "/cgroup.subtree_control", "+memory"))
-		SKIP(return, "no memory controller");
+	/* Without the memory controller (no CONFIG_MEMCG) the rows have no memory_current. */
+	memory = !write_str(CG_ROOT "/cgroup.subtree_control", "+memory");
 	rmdir(CG_INNER);
 	rmdir(CG_OUTER);
 	ASSERT_EQ(0, mkdir(CG_OUTER, 0755));
-	ASSERT_EQ(0, write_str(CG_OUTER "/cgroup.subtree_control", "+memory"));
+	if (memory)
+		ASSERT_EQ(0, write_str(CG_OUTER "/cgroup.subtree_control", "+memory"));
 	ASSERT_EQ(0, mkdir(CG_INNER, 0755));
 	srv = spawn_child(server_child, sc);
 	ASSERT_GT(srv.pid, 0);
@@ -977,8 +981,12 @@ TEST(cgroups_nested_as_oracle)
 		EXPECT_EQ((uint64_t)1 + WORKERS, row.procs);
 		printf("# %s: memory_current %ld kB, memory.current %ld..%ld kB\n", path, cur,
 		       before, after);
-		EXPECT_TRUE(cur >= (before < after ? before : after) &&
-			    cur <= (before < after ? after : before));
+		if (memory) {
+			EXPECT_TRUE(cur >= (before < after ? before : after) &&
+				    cur <= (before < after ? after : before));
+		} else {
+			EXPECT_EQ(-1, cur);
+		}
 	}
 	/* The root's row: every process, and no memory.current (the root has none). */
 	ret = cgroup_row_read("/", &row, &cur);
