@@ -34,6 +34,14 @@
 #include "kselftest_harness.h"
 #include "vmacct_util.h"
 
+/*
+ * The harness gives a TEST() 30 s. The oracle reads every member's pagemap and the page flags and
+ * count of every page, again on each retry; each sharing/ read walks the machine: a few times 30 s
+ * on the KASAN kernel.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define PS		4096UL
 #define MiB		(1UL << 20)
 #define SERVER_UID	60123		/* the pre-forking server and its workers */
@@ -182,24 +190,30 @@ static int member_pfns(pid_t pid, uint64_t **pfns, size_t *n, size_t *cap)
 		}
 		if (strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
 			continue;
-		for (a = start; a < end; a += PS) {
-			uint64_t e;
+		/* pagemap in chunks of 512 entries: one read per 2 MiB, not per page */
+		for (a = start; a < end; ) {
+			uint64_t e[512];
+			size_t want = (end - a) / PS < 512 ? (end - a) / PS : 512, i;
 
-			if (pread(fd, &e, sizeof(e), a / PS * sizeof(e)) != sizeof(e)) {
+			if (pread(fd, e, want * sizeof(*e), a / PS * sizeof(*e)) !=
+			    (ssize_t)(want * sizeof(*e))) {
 				ret = -EIO;
 				goto out;
 			}
-			if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK))
-				continue;
-			if (*n == *cap) {
-				*cap = *cap ? 2 * *cap : 4096;
-				*pfns = realloc(*pfns, *cap * sizeof(**pfns));
-				if (!*pfns) {
-					ret = -ENOMEM;
-					goto out;
+			for (i = 0; i < want; i++) {
+				if (!(e[i] & PM_PRESENT) || !(e[i] & PM_PFN_MASK))
+					continue;
+				if (*n == *cap) {
+					*cap = *cap ? 2 * *cap : 4096;
+					*pfns = realloc(*pfns, *cap * sizeof(**pfns));
+					if (!*pfns) {
+						ret = -ENOMEM;
+						goto out;
+					}
 				}
+				(*pfns)[(*n)++] = e[i] & PM_PFN_MASK;
 			}
-			(*pfns)[(*n)++] = e & PM_PFN_MASK;
+			a += want * PS;
 		}
 	}
 out:
