@@ -99,6 +99,46 @@ static int extra_index(const char *name)
 	return i;
 }
 
+/* @tok is a whole number in @base (no sign, no trailing bytes): true with *@v set. */
+static bool parse_num(const char *tok, int base, unsigned long long *v)
+{
+	char *end;
+
+	if (!tok || !*tok || *tok == '-' || *tok == '+' || *tok == ' ')
+		return false;
+	errno = 0;
+	*v = strtoull(tok, &end, base);
+	return !errno && !*end;
+}
+
+/*
+ * A summary line "key: N kB" exactly (@len bytes, no newline): the key in @key. False for
+ * anything else, a number with trailing bytes included.
+ */
+static bool parse_kb_line(const char *line, size_t len, char key[64], unsigned long long *v)
+{
+	char num[32];
+	size_t k = 0, d;
+
+	while (k < len && k < 63 && ((line[k] >= 'a' && line[k] <= 'z') || line[k] == '_'))
+		k++;
+	if (!k || len < k + 2 + 1 + 3 || line[k] != ':' || line[k + 1] != ' ' ||
+	    memcmp(line + len - 3, " kB", 3))
+		return false;
+	d = len - 3 - (k + 2);
+	if (!d || d >= sizeof(num))
+		return false;
+	memcpy(num, line + k + 2, d);
+	num[d] = 0;
+	memcpy(key, line, k);
+	key[k] = 0;
+	return parse_num(num, 10, v);
+}
+
+/*
+ * The <pid> file: "pid: N", "comm: NAME", then "key: N kB" lines. Any other line, or a number
+ * that is not one, is -EPROTO: a garbled file never reads as zeros.
+ */
 int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 {
 	const char *line = text;
@@ -110,8 +150,18 @@ int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 		unsigned long long v;
 		int i;
 
-		if (sscanf(line, "pid: %d", &c->pid) == 1) {
-			/* nothing more */
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (!strncmp(line, "pid: ", 5)) {
+			char num[16];
+
+			if (len - 5 >= sizeof(num))
+				return -EPROTO;
+			memcpy(num, line + 5, len - 5);
+			num[len - 5] = 0;
+			if (!parse_num(num, 10, &v) || !v || v > INT32_MAX)
+				return -EPROTO;
+			c->pid = (int)v;
 		} else if (!strncmp(line, "comm: ", 6)) {
 			size_t n = (eol ? (size_t)(eol - line) : strlen(line)) - 6;
 
@@ -119,7 +169,7 @@ int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 				n = sizeof(c->name) - 1;
 			memcpy(c->name, line + 6, n);
 			c->name[n] = 0;
-		} else if (sscanf(line, "%63[a-z_]: %llu kB", key, &v) == 2) {
+		} else if (parse_kb_line(line, len, key, &v)) {
 			i = field_index(key);
 			if (i >= 0) {
 				c->v[i] = v;
@@ -128,6 +178,8 @@ int vmacct_parse_summary(const char *text, struct vmacct_counts *c)
 				c->extra[i] = v;
 				c->has_extra[i] = true;
 			}
+		} else if (len) {
+			return -EPROTO;
 		}
 		line = eol ? eol + 1 : NULL;
 	}
@@ -217,22 +269,36 @@ int vmacct_parse_table(char *text, struct vmacct_counts **rows)
 		for (tok = strtok_r(line, " ", &s2); tok && i < ncols; tok = strtok_r(NULL, " ", &s2), i++) {
 			int f = col_of[i];
 
+			unsigned long long v = 0;
+			char *dash = strchr(tok, '-');
+			bool ok = true;
+
 			if (f == COL_RANGE) {
-				sscanf(tok, "%lx-%lx", &c->start, &c->end);
+				ok = dash && (*dash = 0, parse_num(tok, 16, &v));
+				c->start = v;
+				ok = ok && parse_num(dash + 1, 16, &v);
+				c->end = v;
 			} else if (f == COL_PID) {
-				c->pid = atoi(tok);
+				ok = parse_num(tok, 10, &v) && v && v <= INT32_MAX;
+				c->pid = (int)v;
 			} else if (f == COL_NAME) {
 				snprintf(c->name, sizeof(c->name), "%s", tok);
 			} else if (f == COL_PERMS) {
 				snprintf(c->perms, sizeof(c->perms), "%s", tok);
 			} else if (f == COL_OFFSET) {
-				c->offset = strtoull(tok, NULL, 16);
+				ok = parse_num(tok, 16, &c->offset);
 			} else if (f <= COL_EXTRA) {
-				c->extra[COL_EXTRA - f] = strtoull(tok, NULL, 10);
+				ok = parse_num(tok, 10, &v);
+				c->extra[COL_EXTRA - f] = v;
 				c->has_extra[COL_EXTRA - f] = true;
 			} else if (f >= 0) {
-				c->v[f] = strtoull(tok, NULL, 10);
+				ok = parse_num(tok, 10, &v);
+				c->v[f] = v;
 				c->has[f] = true;
+			}
+			if (!ok) {
+				free(out);
+				return -EPROTO;	/* not a number where the header says one is */
 			}
 		}
 		if (i != ncols || tok) {

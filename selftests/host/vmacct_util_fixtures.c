@@ -191,6 +191,33 @@ static int check_summary_without_pid(void)
 	return vmacct_parse_summary("comm: x\nmapped: 4 kB\n", &c) != -EINVAL;
 }
 
+static int check_garbled_number_in_row(void)
+{
+	char text[] = "# pid mapped comm\n1 2x init\n";
+	struct vmacct_counts *rows;
+
+	return vmacct_parse_table(text, &rows) != -EPROTO;
+}
+
+static int check_garbled_range(void)
+{
+	char text[] = "# start-end perms offset mapped path\n1000-zz rw-p 00000000 4 [anon]\n";
+	struct vmacct_counts *rows;
+
+	return vmacct_parse_table(text, &rows) != -EPROTO;
+}
+
+static int check_garbled_summary(void)
+{
+	struct vmacct_counts c;
+
+	return vmacct_parse_summary("pid: 1\ncomm: x\nmapped: 4 kB\npss: many kB\n", &c) !=
+	       -EPROTO ||
+	       vmacct_parse_summary("pid: 1x\ncomm: x\n", &c) != -EPROTO ||
+	       vmacct_parse_summary("pid: 1\ncomm: x\nmapped: -4 kB\n", &c) != -EPROTO ||
+	       vmacct_parse_summary("pid: 1\ncomm: x\nmapped 4 kB\n", &c) != -EPROTO;
+}
+
 /* One result each after the recorded directories: the plan counts this table. */
 static const struct {
 	const char *name;
@@ -200,6 +227,9 @@ static const struct {
 	{ "a row with an extra column is refused", check_long_row },
 	{ "a row with a missing column is refused", check_short_row },
 	{ "a summary without pid is refused", check_summary_without_pid },
+	{ "a table row with a garbled number is refused", check_garbled_number_in_row },
+	{ "a maps row with a garbled address range is refused", check_garbled_range },
+	{ "a summary with a garbled number or line is refused", check_garbled_summary },
 	{ "smaps: names with blanks, every kB key, no other", check_smaps_parse },
 	{ "fields appended to the format are kept by name", check_appended_fields },
 };
