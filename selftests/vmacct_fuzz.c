@@ -313,18 +313,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* The first line of @path, or the [selected] word of a THP setting ("always [madvise] never"). */
 static int read_setting(const char *path, char *out, size_t size)
 {
@@ -343,13 +331,6 @@ static int read_setting(const char *path, char *out, size_t size)
 	}
 	free(text);
 	return 0;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64];
-
-	return read_setting(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 10);
 }
 
 /*
@@ -378,7 +359,7 @@ static int knob_add(const char *path, bool per_seed)
 
 static int knob_set(int i, const char *val)
 {
-	return i < 0 ? -ENOENT : write_str(knobs[i].path, val);
+	return i < 0 ? -ENOENT : write_file(knobs[i].path, val);
 }
 
 /* In reverse: khugepaged's sleep goes back after THP is enabled again. */
@@ -388,7 +369,7 @@ static void knobs_restore(bool per_seed_only)
 
 	for (i = nr_knobs - 1; i >= 0; i--)
 		if (!per_seed_only || knobs[i].per_seed)
-			write_str(knobs[i].path, knobs[i].saved);
+			write_file(knobs[i].path, knobs[i].saved);
 }
 
 #define THP "/sys/kernel/mm/transparent_hugepage"
@@ -484,9 +465,9 @@ static void setup_knobs(void)
 	 * hugetlb pages to populate: 16 of 2 MiB, and one of 1 GiB (a PUD leaf) if the kernel
 	 * finds one and at least 512 MiB stay available for the rest (the workers use up to 200).
 	 */
-	if (read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages") < 16)
+	if (read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages", -1) < 16)
 		knob_set(knob_add(HUGEPAGES "/hugepages-2048kB/nr_hugepages", false), "16");
-	if (read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages") == 0) {
+	if (read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", -1) == 0) {
 		k_huge1g = knob_add(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", false);
 		knob_set(k_huge1g, "1");
 		if (mem_available_mb() < 512)
@@ -501,9 +482,9 @@ static long huge_free(unsigned long size)
 	long free_pages, resv;
 
 	snprintf(path, sizeof(path), HUGEPAGES "/hugepages-%lukB/free_hugepages", size >> 10);
-	free_pages = read_long(path);
+	free_pages = read_long(path, -1);
 	snprintf(path, sizeof(path), HUGEPAGES "/hugepages-%lukB/resv_hugepages", size >> 10);
-	resv = read_long(path);
+	resv = read_long(path, -1);
 	return free_pages < 0 || resv < 0 ? 0 : free_pages - resv;
 }
 
@@ -2010,7 +1991,7 @@ static int op_thp_sysfs(void)
 /* One full pass of ksmd over the mergeable pages, then ksmd stops again. */
 static int ksm_pass(void)
 {
-	long start = read_long(KSM_DIR "/full_scans"), n;
+	long start = read_long(KSM_DIR "/full_scans", -1), n;
 	double t0 = now();
 	int ret;
 
@@ -2018,7 +1999,7 @@ static int ksm_pass(void)
 	if (ret)
 		return ret;
 	/* The first pass notes each page's checksum, the second merges those that stayed. */
-	while ((n = read_long(KSM_DIR "/full_scans")) < start + 2 && now() - t0 < 60)
+	while ((n = read_long(KSM_DIR "/full_scans", -1)) < start + 2 && now() - t0 < 60)
 		usleep(10000);
 	/* run=0 waits for the batch ksmd is in (ksm_thread_mutex): nothing merges after it. */
 	knob_set(k_ksm_run, "0");
@@ -3166,8 +3147,8 @@ int main(int argc, char **argv)
 	setup_knobs();
 	probe_features();
 	ksft_print_msg("hugetlb pages: %ld of 2 MiB, %ld of 1 GiB; %ld MiB available\n",
-		       read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages"),
-		       read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages"),
+		       read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages", -1),
+		       read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", -1),
 		       mem_available_mb());
 	for (i = 0; i < NR_OPS; i++) {
 		sh->op[i].off = !enabled[i];

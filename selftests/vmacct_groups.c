@@ -843,28 +843,6 @@ out:
 #define CG_OUTER	CG_ROOT "/vmacct-groups"
 #define CG_INNER	CG_OUTER "/inner"
 
-/* The number a file holds (memory.current), -1 when it cannot be read. */
-static long read_long_file(const char *path)
-{
-	char *s = read_file(path, NULL);
-	long v = s ? atol(s) : -1;
-
-	free(s);
-	return v;
-}
-
-static int write_str(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, v, strlen(v)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* The row of `cgroups` whose path is @path: 0, -ENOENT, or -EPROTO (not as documented). */
 static int cgroup_row_read(const char *path, struct group_row *row, long *current_kb)
 {
@@ -922,7 +900,7 @@ static void cgroups_cleanup(pid_t server, const pid_t *workers)
 		if ((i < 0 ? server : workers[i]) <= 0)
 			continue;
 		snprintf(pid, sizeof(pid), "%d", i < 0 ? server : workers[i]);
-		write_str(CG_ROOT "/cgroup.procs", pid);
+		write_file(CG_ROOT "/cgroup.procs", pid);
 	}
 	rmdir(CG_INNER);
 	rmdir(CG_OUTER);
@@ -953,12 +931,12 @@ TEST(cgroups_nested_as_oracle)
 			SKIP(return, "no cgroup2 (%s)", strerror(errno));
 	}
 	/* Without the memory controller (no CONFIG_MEMCG) the rows have no memory_current. */
-	memory = !write_str(CG_ROOT "/cgroup.subtree_control", "+memory");
+	memory = !write_file(CG_ROOT "/cgroup.subtree_control", "+memory");
 	rmdir(CG_INNER);
 	rmdir(CG_OUTER);
 	ASSERT_EQ(0, mkdir(CG_OUTER, 0755));
 	if (memory)
-		ASSERT_EQ(0, write_str(CG_OUTER "/cgroup.subtree_control", "+memory"));
+		ASSERT_EQ(0, write_file(CG_OUTER "/cgroup.subtree_control", "+memory"));
 	ASSERT_EQ(0, mkdir(CG_INNER, 0755));
 	srv = spawn_child(server_child, sc);
 	ASSERT_GT(srv.pid, 0);
@@ -967,7 +945,7 @@ TEST(cgroups_nested_as_oracle)
 		goto out;
 	for (i = -1; i < WORKERS; i++) {
 		snprintf(pid, sizeof(pid), "%d", i < 0 ? srv.pid : sc->workers[i]);
-		ret = write_str(CG_INNER "/cgroup.procs", pid);
+		ret = write_file(CG_INNER "/cgroup.procs", pid);
 		EXPECT_EQ(0, ret) TH_LOG("moving %s: %s", pid, strerror(-ret));
 	}
 	for (level = 0; level < 2; level++) {
@@ -979,13 +957,13 @@ TEST(cgroups_nested_as_oracle)
 		for (attempt = 0; attempt < ATTEMPTS; attempt++) {
 			struct oracle again;
 
-			before = read_long_file(file) / 1024;
+			before = read_long(file, -1) / 1024;
 			ret = oracle_read(SERVER_UID, NULL, &o);
 			if (!ret)
 				ret = cgroup_row_read(path, &row, &cur);
 			if (!ret)
 				ret = oracle_read(SERVER_UID, NULL, &again);
-			after = read_long_file(file) / 1024;
+			after = read_long(file, -1) / 1024;
 			if (ret || !memcmp(&o, &again, sizeof(o)))
 				break;
 			ret = -EAGAIN;

@@ -1238,28 +1238,6 @@ out:
 	munmap(dc, sizeof(*dc));
 }
 
-static int knob_write(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, v, strlen(v)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The number a file holds (/proc/<pid>/ksm_merging_pages), 0 when it cannot be read. */
-static long read_long_file(const char *path)
-{
-	char *s = read_file(path, NULL);
-	long v = s ? atol(s) : 0;
-
-	free(s);
-	return v;
-}
-
 /* A sysfs knob's value (first line), "" when it does not exist. */
 static void knob_read(const char *path, char *buf, size_t size)
 {
@@ -1303,18 +1281,18 @@ TEST(ksm_pages_exact)
 		snprintf(path, sizeof(path), KSM_DIR "/%s", knobs[i]);
 		knob_read(path, saved[i], sizeof(saved[i]));
 		if (saved[i][0])
-			knob_write(path, fast[i]);
+			write_file(path, fast[i]);
 	}
 	/* The kernel's own count of the process's merged pages says when ksmd is done, not vmacct. */
 	snprintf(path, sizeof(path), "/proc/%d/ksm_merging_pages", c.pid);
 	do {
 		usleep(100 * 1000);
-		ksm = (uint64_t)read_long_file(path) * KB(PS);
+		ksm = (uint64_t)read_long(path, 0) * KB(PS);
 	} while (ksm < all && now() - t0 < KSM_WAIT_S);
 	for (i = ARRAY_SIZE(knobs); i-- > 0;) {
 		snprintf(path, sizeof(path), KSM_DIR "/%s", knobs[i]);
 		if (saved[i][0])
-			knob_write(path, saved[i]);
+			write_file(path, saved[i]);
 	}
 	if (ksm < all)
 		SKIP(goto out, "ksmd merged %" PRIu64 " of %" PRIu64 " kB in %.0f s", ksm, all,

@@ -26,6 +26,27 @@ const unsigned char vmacct_field_scopes[VF_NR] = {
 #include "vmacct_fields.h"
 };
 
+int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+long read_long(const char *path, long def)
+{
+	char *s = read_file(path, NULL);
+	long v = s ? atol(s) : def;
+
+	free(s);
+	return v;
+}
+
 char *read_file(const char *path, size_t *len)
 {
 	size_t cap = 65536, n = 0;

@@ -163,6 +163,10 @@ int read_row_and_smaps(pid_t pid, unsigned long addr, struct vmacct_counts *row,
 
 /* Read a whole file into a malloc()ed NUL-terminated buffer; NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len);
+/* Write @val to @path (a sysfs or cgroup file): 0 or -errno. */
+int write_file(const char *path, const char *val);
+/* The number at the start of @path, or @def when it cannot be read. */
+long read_long(const char *path, long def);
 
 /*
  * Compare every field of @got with @want and print a KTAP diagnostic for each difference.
