@@ -2,7 +2,8 @@
 /*
  * The group views: -g user|comm|cgroup (the module's `users`, `comms` and `cgroups` files: what a
  * user's, a program's or a cgroup's processes really use, each page once) and --with PID
- * (`sharing/PID`: who shares memory with a process). README.md, "The numbers of a group", defines every column.
+ * (`sharing/PID`: who shares memory with a process). README.md, "The numbers of a group",
+ * defines every column.
  */
 #include <errno.h>
 #include <inttypes.h>
