@@ -191,6 +191,10 @@ groups() {
 	awk '$2 == 4 { found = 1 } END { exit !found }' $T/groups ||
 		fail_msg "no group of 4 processes (the workload and its workers)"
 	vmacct -g user >/dev/null || return 1
+	if [ -f $D/cgroups ]; then
+		vmacct -g cgroup >$T/cgroups || return 1
+		cat $T/cgroups
+	fi
 	vmacct --with "$wp" -k >$T/with || return 1
 	cat $T/with
 	for p in $workers; do
@@ -198,7 +202,7 @@ groups() {
 			fail_msg "worker $p not listed with >= 8 MiB of anonymous memory shared"
 	done
 }
-check "vmacct -g comm, -g user, --with $wp: the workload's group, its workers sharing with it" groups
+check "vmacct -g comm, -g user, -g cgroup, --with $wp: the workload's group, its workers sharing with it" groups
 
 # --- JSON and Prometheus: captured for the host
 check "vmacct --pretty -m PID...: exit 0" sh -c \
