@@ -318,10 +318,10 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 		sum_res += vm_group_get(&g, &g.rows[i], "resident");
 		sum_pss += vm_group_get(&g, &g.rows[i], "pss");
 	}
-	fprintf(f, "\n%zu groups (by %s)%s. RES counts each page once per group (the union of its "
+	fprintf(f, "\n%zu group%s (by %s)%s. RES counts each page once per group (the union of its "
 		"processes' pages); UNIQUE is mapped only by the group: what stopping all of it "
-		"would free; SHR-OUT is also mapped by processes outside the group.\n", g.n, by,
-		n < g.n ? ", the largest shown" : "");
+		"would free; SHR-OUT is also mapped by processes outside the group.\n", g.n,
+		g.n == 1 ? "" : "s", by, n < g.n ? ", the largest shown" : "");
 	if (cgroups) {
 		fprintf(f, "A cgroup's row covers its whole subtree. CURRENT is the memory the cgroup "
 			"was charged (memory.current: page cache it read long ago and no longer maps "
@@ -385,9 +385,10 @@ int vm_show_sharing(FILE *f, const struct vm_source *src, const struct vm_opts *
 		vm_put_table_text(f, &row->name, o->width > 47 ? (size_t)o->width - 47 : 0);
 		fputc('\n', f);
 	}
-	fprintf(f, "\n%zu processes map pages that %d maps%s (each page once per process, however "
+	fprintf(f, "\n%zu process%s map%s pages that %d maps%s (each page once per process, however "
 		"often either maps it; ANON shared is copy-on-write after fork, or KSM).\n", g.n,
-		pid, n < g.n ? ", the most shared shown" : "");
+		g.n == 1 ? "" : "es", g.n == 1 ? "s" : "", pid,
+		n < g.n ? ", the most shared shown" : "");
 out:
 	vm_group_file_free(&g);
 	return r;
