@@ -487,13 +487,6 @@ static void loner_child(void *arg)
 	memset(p, 1, 64 * PS);
 }
 
-static void *map_shared(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void stop_child(struct child *c)
 {
 	if (c->pid > 0)

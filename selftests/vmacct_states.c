@@ -155,13 +155,6 @@ static pid_t start_busy(void (*fn)(void *arg, int ready), void *arg)
 	return pid;
 }
 
-static void *map_shared(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 /* --- helpers --- */
 
 static double now(void)

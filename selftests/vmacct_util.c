@@ -26,6 +26,13 @@ const unsigned char vmacct_field_scopes[VF_NR] = {
 #include "vmacct_fields.h"
 };
 
+void *map_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY), ret = 0;

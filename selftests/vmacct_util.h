@@ -163,6 +163,8 @@ int read_row_and_smaps(pid_t pid, unsigned long addr, struct vmacct_counts *row,
 
 /* Read a whole file into a malloc()ed NUL-terminated buffer; NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len);
+/* @size bytes shared with the children a test forks (results, pids): NULL on failure. */
+void *map_shared(size_t size);
 /* Write @val to @path (a sysfs or cgroup file): 0 or -errno. */
 int write_file(const char *path, const char *val);
 /* The number at the start of @path, or @def when it cannot be read. */
