@@ -56,7 +56,9 @@ static const char usage[] =
 "Groups (each a view of its own; with -n, -k, --json, --pretty):\n"
 "  -g, --group user|comm|cgroup  per user, process name or cgroup: PROCS, RES\n"
 "                            (each page once), UNIQUE (only the group maps it),\n"
-"                            SHR-OUT, PSS (cgroup: and memory.current)\n"
+"                            SHR-OUT, PSS (cgroup: and memory.current, and\n"
+"                            memory.stat's anon/file/shmem in JSON and -P);\n"
+"                            also --prometheus and --output\n"
 "      --with PID            the processes that map pages PID maps, by kind\n"
 "Output:\n"
 "  -j, --json                one JSON document (debugfs field names, kB);\n"
@@ -69,6 +71,8 @@ static const char usage[] =
 "      --root DIR            the module's directory (default\n"
 "                            " VMACCT_DEFAULT_ROOT ", or $VMACCT_ROOT)\n"
 "      --proc DIR            procfs (default /proc, or $VMACCT_PROC)\n"
+"      --cgroupfs DIR        the cgroup v2 mount, for memory.stat (default\n"
+"                            /sys/fs/cgroup, or $VMACCT_CGROUPFS)\n"
 "  -h, --help                this help\n"
 "  -V, --version             the reader's version\n"
 "\n"
@@ -297,7 +301,7 @@ static void vm_screen(struct vm_opts *o, bool watch)
 int main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_ROOT, OPT_PRETTY, OPT_COMPARE, OPT_CMDLINE, OPT_COUNT,
-		OPT_OUTPUT, OPT_WITH };
+		OPT_OUTPUT, OPT_WITH, OPT_CGROUPFS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
@@ -320,12 +324,14 @@ int main(int argc, char **argv)
 		{ "with", required_argument, NULL, OPT_WITH },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
+		{ "cgroupfs", required_argument, NULL, OPT_CGROUPFS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_opts o = { .limit = -1, .sort_field = VF_TOP_RES };
-	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC") };
+	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC"),
+				 .cgroupfs = getenv("VMACCT_CGROUPFS") };
 	struct vm_filter flt = { 0 };
 	bool compare = false, limit_set = false;
 	const char *regex = NULL, *cols = NULL, *output = NULL, *group = NULL;
@@ -448,6 +454,9 @@ int main(int argc, char **argv)
 		case OPT_PROC:
 			src.proc = optarg;
 			break;
+		case OPT_CGROUPFS:
+			src.cgroupfs = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			goto out;
@@ -479,6 +488,8 @@ int main(int argc, char **argv)
 	}
 	if (!src.proc || !*src.proc)
 		src.proc = "/proc";
+	if (!src.cgroupfs || !*src.cgroupfs)
+		src.cgroupfs = "/sys/fs/cgroup";
 	for (i = optind; i < argc; i++) {
 		if (vm_parse_pids(argv[i], &pids, &npids)) {
 			r = vm_usage_error("not a process id", argv[i]);
@@ -489,11 +500,12 @@ int main(int argc, char **argv)
 	 * Every option either acts or is refused: a combination that would be ignored is a usage
 	 * error, so that nobody reads a table believing a filter or a limit was applied.
 	 */
-	if ((group || with) && (npids || o.maps || compare || mode == MODE_PROM || watch ||
+	if ((group || with) && (npids || o.maps || compare || (with && mode == MODE_PROM) || watch ||
 				o.sort_set || o.reverse || flt.npids || flt.nusers || regex || cols ||
-				o.cmdline || output || (group && with)))
+				o.cmdline || (with && output) || (group && with)))
 		r = vm_usage_error("-g and --with are views of their own: they take -n, -k, --json "
-				   "and --pretty only (and not each other)", NULL);
+				   "and --pretty only, -g also --prometheus and --output (and not "
+				   "each other)", NULL);
 	else if (o.kb && (group || with) && mode != MODE_TABLE)
 		r = vm_usage_error("-k is for tables: JSON is always in kB", NULL);
 	else if (o.maps && !npids)

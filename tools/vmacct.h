@@ -93,6 +93,7 @@ struct vm_maps {
 struct vm_source {
 	const char *root;	/* the module's debugfs directory */
 	const char *proc;	/* procfs, for the owner of a process (USER column) */
+	const char *cgroupfs;	/* the cgroup v2 mount: a cgroup's memory.stat (-g cgroup) */
 	bool root_is_default;
 	bool quiet_perm;	/* "not root" is explained by the caller (its fallback) */
 };
