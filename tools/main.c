@@ -60,6 +60,9 @@ static const char usage[] =
 "                            memory.stat's anon/file/shmem in JSON and -P);\n"
 "                            also --prometheus and --output\n"
 "      --with PID            the processes that map pages PID maps, by kind\n"
+"  -f, --files               per mapped file or kind of anonymous memory, over\n"
+"                            the processes (-p, -u, -c pick them): PROCS and\n"
+"                            the sums of RSS, PSS, PRIVATE (USS), SWAP\n"
 "Output:\n"
 "  -j, --json                one JSON document (debugfs field names, kB);\n"
 "                            with --watch, one document per line\n"
@@ -321,6 +324,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "compare-top", no_argument, NULL, OPT_COMPARE },
 		{ "group", required_argument, NULL, 'g' },
+		{ "files", no_argument, NULL, 'f' },
 		{ "with", required_argument, NULL, OPT_WITH },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
@@ -333,7 +337,7 @@ int main(int argc, char **argv)
 	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC"),
 				 .cgroupfs = getenv("VMACCT_CGROUPFS") };
 	struct vm_filter flt = { 0 };
-	bool compare = false, limit_set = false;
+	bool compare = false, limit_set = false, files = false;
 	const char *regex = NULL, *cols = NULL, *output = NULL, *group = NULL;
 	long with = 0;
 	double watch = 0;
@@ -344,7 +348,7 @@ int main(int argc, char **argv)
 
 	/* getopt's own messages would start with argv[0] ("./vmacct:"): every message says vmacct. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:u:c:s:rn:o:kmjPw:g:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:u:c:s:rn:o:kmjPw:g:fhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (vm_parse_pids(optarg, &flt.pids, &flt.npids)) {
@@ -442,6 +446,9 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'f':
+			files = true;
+			break;
 		case OPT_WITH:
 			if (vm_parse_long(optarg, 1, &with) || with > INT_MAX) {
 				r = vm_usage_error("--with needs a process id", optarg);
@@ -506,7 +513,12 @@ int main(int argc, char **argv)
 		r = vm_usage_error("-g and --with are views of their own: they take -n, -k, --json "
 				   "and --pretty only, -g also --prometheus and --output (and not "
 				   "each other)", NULL);
-	else if (o.kb && (group || with) && mode != MODE_TABLE)
+	else if (files && (npids || o.maps || compare || mode == MODE_PROM || watch || o.sort_set ||
+			   o.reverse || cols || o.cmdline || group || with))
+		r = vm_usage_error("-f is a view of its own: it takes -p, -u, -c to pick processes, -n, "
+				   "-k, --json, --pretty and --output only (no --prometheus: a series "
+				   "per file has no bound)", NULL);
+	else if (o.kb && (group || with || files) && mode != MODE_TABLE)
 		r = vm_usage_error("-k is for tables: JSON is always in kB", NULL);
 	else if (o.maps && !npids)
 		r = vm_usage_error("--maps needs one or more PIDs", NULL);
@@ -554,7 +566,7 @@ int main(int argc, char **argv)
 		r = VM_EXIT_USAGE;	/* the column was named */
 	else {
 		/* not root: the table and JSON fall back to the user's own processes */
-		src.quiet_perm = geteuid() != 0 && !npids && !compare && mode != MODE_PROM;
+		src.quiet_perm = geteuid() != 0 && !npids && !compare && mode != MODE_PROM && !files;
 		r = vm_check_version(&src, ver, sizeof(ver));
 		if (r == VM_EXIT_PERM && src.quiet_perm) {
 			fprintf(stderr, "vmacct: not root: showing only your own processes, from "
@@ -587,6 +599,8 @@ int main(int argc, char **argv)
 			open_memstream(&sbuf, &slen) : NULL;
 		if (group)
 			r = vm_show_groups(out, &src, &o, mode, group);
+		else if (files)
+			r = vm_show_files(out, &src, &o, mode, &flt);
 		else if (with)
 			r = vm_show_sharing(out, &src, &o, mode, (int)with);
 		else if (compare)

@@ -86,6 +86,20 @@ golden synthetic_groups_cgroup_json synthetic -g cgroup --pretty
 golden synthetic_groups_json synthetic -g user --pretty
 golden synthetic_groups_user_prom synthetic -g user -P
 golden synthetic_groups_cgroup_prom synthetic -g cgroup -P -n 3
+golden synthetic_files synthetic -f
+golden synthetic_files_json synthetic -f --pretty
+golden synthetic_files_user synthetic -f -u postgres -k
+golden guest_files guest-6.12 -f -n 3
+check "files view: its PSS, RSS and PRIVATE sums equal those of every mapping of every process" \
+	"python3 -c 'import json, sys
+f = json.load(open(sys.argv[1]))
+tot = {k: sum(r[k] for r in f[\"files\"]) for k in (\"pss\", \"resident\", \"private\")}
+want = {\"pss\": 0, \"resident\": 0, \"private\": 0}
+for pid in (4242, 777):
+	for line in open(sys.argv[2] + \"/maps/%d\" % pid).read().splitlines()[1:]:
+		v = line.split(\" \")
+		want[\"resident\"] += int(v[3]); want[\"pss\"] += int(v[6]); want[\"private\"] += int(v[5])
+assert f[\"processes\"] == 2 and tot == want, (tot, want)' '$out/synthetic_files_json.out' '$FX/synthetic'"
 golden synthetic_with synthetic --with 4242
 golden synthetic_with_json synthetic --with 4242 -j
 golden synthetic_with_gone synthetic --with 99999
@@ -274,7 +288,7 @@ check "every combination that would be ignored is refused: exit 2" \
 		'--cmdline -P' '--cmdline 1' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
 		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1' '-g user -s pss' '--with 1 -P' \
 		'-g user 1' '--with 1 -g user' '--with 1 -m' '-g user -k -j' '-g nope' '--with x' \
-		'--with 1 --output x' '-g cgroup -w 1'; do
+		'--with 1 --output x' '-g cgroup -w 1' '-f -P' '-f 1' '-f -s pss' '-f -g user' '-f -k -j'; do
 		r=\$(ex --root '$FX/synthetic' \$a); [ \$r = 2 ] || { echo \"\$a: exit \$r\"; exit 1; }
 	done"
 check "bad arguments: exit 2 (-p, -u, -c, -o, --count)" \
