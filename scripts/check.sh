@@ -173,6 +173,13 @@ prepare_kernel() {
 	if [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
 		status=dkms-failed f=$((f + 1))
 	fi
+	# The Debian packages (make deb), built and lintian-checked in the first DKMS kernel's root,
+	# and installed there: the module their DKMS hook builds is loaded by that kernel's guest.
+	rm -f "$B/$k/vmacct-deb.ko"
+	if [ "$quick" = 0 ] && [ "$k" = "$(kernels_with dkms | head -n 1)" ]; then
+		"$VMACCT_TOP/scripts/deb.sh" --install >"$B/$k/deb.out" 2>&1
+		cp "$B/deb/deb.ktap" "$B/$k/deb.ktap" 2>/dev/null || tail -n 20 "$B/$k/deb.out" >"$B/$k/deb.ktap"
+	fi
 	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
 	if [ ${#reader_files[@]} -gt 0 ] && ! kernel_is "$k" debug; then
 		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
@@ -192,6 +199,11 @@ boot_kernel() {
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
+	[ -f "$B/$k/vmacct-deb.ko" ] && extra+=(--file "$B/$k/vmacct-deb.ko")
+	if [ -f "$B/$k/deb.ktap" ]; then
+		grep -E '^(not )?ok ' "$B/$k/deb.ktap" | sed 's/^/  make deb: /'
+		count_results "$B/$k/deb.ktap"
+	fi
 	payload="$B/$k/payload.sh"
 	# What the debug kernel does differently, in one place. The huge-process test maps 16 GiB of
 	# zero-page entries, the many-VMA test makes 100,000 VMAs, the life-cycle test loads and
