@@ -18,7 +18,7 @@ import sys
 # The services the guest runs, by the unit (cgroup) their processes are in, and what to call them.
 EXPECTED = ["sshd", "journald", "udevd", "cron", "nginx", "postgresql", "psql clients", "redis",
 	    "apache2 (prefork)", "python pool"]
-NAMES = {"ssh": "sshd", "systemd-journald": "journald", "systemd-udevd": "udevd", "cron": "cron",
+NAMES = {"ssh": "sshd", "systemd-journald": "journald", "systemd-udevd": "udevd", "udev": "udevd", "cron": "cron",
 	 "nginx": "nginx", "redis-server": "redis", "apache2": "apache2 (prefork)",
 	 "pypool": "python pool", "init.scope": "systemd (pid 1)",
 	 "vmacct-report": "report workload", "dbus": "dbus", "systemd-logind": "logind"}
@@ -211,9 +211,10 @@ def svg(reports, date):
 			 (lw + cw + 6, y + bh + 3, mib(s["top_shr"]), mib(s["shared"])))
 		y += 3 * bh + gap
 	height = y + 30
-	# Axis: zero and a tick every power-of-ten-ish step of MiB.
-	step = 10 ** len(str(int(span / 1024 / 8))) if span > 8 * 1024 else 1
-	step = step // 2 if span / 1024 / step < 4 and step > 1 else step
+	# Axis: a grid line every 1, 2 or 5 times a power of ten MiB, four to ten of them.
+	step = 1
+	while span / 1024 / step > 10:
+		step = step * 5 // 2 if str(step)[0] == "2" else step * 2
 	ticks = []
 	t = -(int(-lo / 1024) // step) * step
 	while t * 1024 <= hi:
@@ -233,7 +234,7 @@ def svg(reports, date):
 		legend.append('<rect x="%d" y="34" width="10" height="10" fill="%s"/>'
 			      '<text x="%d" y="43">%s</text>' % (lx, COLORS[k], lx + 14, label))
 		lx += 14 + 7 * len(label) + 14
-	width = lw + cw + 110
+	width = lw + cw + 130
 	return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
 		'font-family="sans-serif" font-size="11">\n'
 		'<rect width="100%%" height="100%%" fill="#fff"/>\n'

@@ -113,16 +113,29 @@ def agrees(v, s):
 
 
 def unit_of(pid):
+	"""The systemd unit of the process: the deepest .service or .scope of its cgroup (udevd
+	runs in systemd-udevd.service/udev), or the cgroup's last component."""
 	with open("/proc/%d/cgroup" % pid) as f:
 		path = f.read().strip().split("::", 1)[-1]
-	return path.rstrip("/").rsplit("/", 1)[-1] or "-"
+	parts = [c for c in path.split("/") if c]
+	units = [c for c in parts if c.endswith((".service", ".scope"))]
+	return units[-1] if units else (parts[-1] if parts else "-")
 
 
 procs = []
-counts = {"checked": 0, "settled": 0, "unsettled": 0, "mismatched": 0, "gone": 0}
+counts = {"checked": 0, "settled": 0, "unsettled": 0, "mismatched": 0, "gone": 0,
+	  "kernel_threads": 0}
 for pid in sorted(top):
 	if pid == me:
 		continue
+	# Kernel threads have no address space: no vmacct file, nothing of theirs in top's columns.
+	try:
+		os.readlink("/proc/%d/exe" % pid)
+	except FileNotFoundError:
+		counts["kernel_threads" if os.path.exists("/proc/%d" % pid) else "gone"] += 1
+		continue
+	except OSError:
+		pass
 	try:
 		for tries in range(1, TRIES + 1):
 			a = read_rollup(pid)
@@ -138,9 +151,6 @@ for pid in sorted(top):
 		counts["gone"] += 1
 		continue
 	except OSError as e:
-		# A kernel thread has no smaps_rollup content and no vmacct file.
-		if not os.path.exists("/proc/%d/exe" % pid):
-			continue
 		fail("pid %d: %s" % (pid, e))
 		continue
 	counts["checked"] += 1
@@ -164,5 +174,5 @@ result = {"uname": os.uname().release, "top_version": version, "free": free,
 	  "crosscheck": counts, "failures": failures, "processes": procs}
 save("result.json", json.dumps(result, indent=1) + "\n")
 print("collect: %(checked)d processes, %(settled)d settled, %(unsettled)d unsettled, "
-      "%(mismatched)d mismatched, %(gone)d gone" % counts, flush=True)
+      "%(mismatched)d mismatched, %(gone)d gone, %(kernel_threads)d kernel threads" % counts, flush=True)
 sys.exit(1 if failures else 0)
