@@ -23,6 +23,13 @@ need_root "building the $rel report image"
 command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (apt-get install mmdebstrap)"
 mirror=$(debian_mirror)
 mkdir -p "$dir"
+# One build at a time: a second caller waits for the first and takes its tree.
+exec 9>"$dir/.lock"
+flock 9
+if [ -f "$dir/.vmacct-ok" ]; then
+	echo "$dir/root"
+	exit 0
+fi
 rm -rf "$dir/root"
 note "building the $rel report image (mmdebstrap, a few minutes; log: $dir/mmdebstrap.log)"
 # Valid-Until: a moving release's Release file in the archive we reach may be older than it says.

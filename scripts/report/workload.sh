@@ -38,7 +38,7 @@ for i in 1 2 3 4; do
 		"SELECT count(*), sum(length(h)) FROM t; SELECT h FROM t ORDER BY h LIMIT 5; SELECT pg_sleep(3600)"
 done
 
-# Redis: 100000 keys of 1 KiB through the protocol, then a BGSAVE slowed to 5 ms a key (the child
+# Redis: 100000 keys of 1 KiB through the protocol, then a BGSAVE slowed to 10 ms a key (the child
 # lives for minutes: the fork's copy-on-write sharing is caught), and some writes in the parent
 # after the fork, as a live server has.
 python3 - <<'PY' | redis-cli --pipe >>out/workload.log 2>&1 || fail "redis-cli --pipe failed"
@@ -48,7 +48,7 @@ for i in range(100000):
 	k, v = b"key:%d" % i, b"%07d" % i * 146
 	w.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(v), v))
 PY
-redis-cli config set rdb-key-save-delay 5000 >>out/workload.log 2>&1 || fail "rdb-key-save-delay"
+redis-cli config set rdb-key-save-delay 10000 >>out/workload.log 2>&1 || fail "rdb-key-save-delay"
 redis-cli bgsave >>out/workload.log 2>&1 || fail "BGSAVE did not start"
 python3 - <<'PY' | redis-cli --pipe >>out/workload.log 2>&1
 import sys
