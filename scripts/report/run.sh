@@ -98,12 +98,13 @@ mkfs.ext4 -q -F -L vmacct-root -d "$stage" "$work/root.img" "${size_mb}M" || die
 rm -rf "$stage"
 truncate -s 256M "$work/results.img"
 
-# The initramfs: busybox, virtio_blk and ext4 with their dependencies, then switch_root to systemd.
+# The initramfs: busybox, virtio_pci (a module on 6.1), virtio_blk and ext4 with their dependencies,
+# then switch_root to systemd.
 ird=$work/initramfs
 mkdir -p "$ird"/{bin,sbin,dev,proc,sys,newroot,"lib/modules/$kver"}
 cp "$(command -v busybox)" "$ird/bin/busybox"
 "$VMACCT_TOP/scripts/guest-modules.sh" "$kd/lib/modules/$kver" "$ird/lib/modules/$kver" \
-	virtio_blk ext4 crc32c_generic crc32c-intel
+	virtio_pci virtio_blk ext4 crc32c_generic crc32c-intel
 cat >"$ird/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -111,7 +112,7 @@ ln -s /bin/busybox /sbin/modprobe
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in crc32c_generic crc32c-intel virtio_blk ext4; do modprobe "$m" 2>/dev/null; done
+for m in crc32c_generic crc32c-intel virtio_pci virtio_blk ext4; do modprobe "$m" 2>/dev/null; done
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 if ! mount -t ext4 -o rw,noatime /dev/vda /newroot; then
