@@ -326,6 +326,21 @@ for k in $kernels; do
 	add_row "$k" "$rel" "$status" "$p" "$f" "$s" "$secs"
 done
 
+# VMACCT_REPORT=1: also the real-system SHR report (scripts/report/report.sh) for the default kernel,
+# with a short settle. Opt-in: it adds a Debian boot with services (minutes under TCG; the image is
+# built once and cached).
+if [ "${VMACCT_REPORT:-0}" = 1 ]; then
+	t0=$SECONDS
+	VMACCT_REPORT_SETTLE=${VMACCT_REPORT_SETTLE:-10} "$VMACCT_TOP/scripts/report/report.sh" \
+		"$VMACCT_DEFAULT_KERNEL" >"$B/report-check.txt" 2>&1
+	sed 's/^/report: /' "$B/report-check.txt"
+	read -r p f s < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/report-check.txt" 2>/dev/null || echo "0 0 0")
+	[ "$((p + f + s))" -gt 0 ] || f=1
+	status=ok
+	if [ "$f" != 0 ]; then status=tests-failed; fi
+	add_row report "$VMACCT_DEFAULT_KERNEL" "$status" "$p" "$f" "$s" $((SECONDS - t0))
+fi
+
 echo
 printf '%-8s %-24s %-22s %6s %6s %7s %7s\n' kernel release status passed failed skipped time
 printf '%s\n' "${rows[@]}"
