@@ -64,6 +64,7 @@ demo:
 
 deb:
 	scripts/deb.sh
+
 report:
 	scripts/report/report.sh $(KERNELS)
 
