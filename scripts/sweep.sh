@@ -3,7 +3,8 @@
 # `make sweep`: every Debian kernel from the matrix's oldest to the newest in backports, one small
 # guest each: W=1 build, the module basics and every selftest (the cross-check included) at the
 # debug kernel's sizes, no fuzz seed replay, no reader, and the scan for kernel reports.
-#   sweep.sh
+#   sweep.sh          the sweep
+#   sweep.sh --list   only the kernels it would sweep, with their release strings
 # The kernels: the matrix's Debian images outside backports (scripts/kernels.txt: image deb, the
 # arch's own flavour; 6.1, 6.12, 7.2), then the newest generic kernel of every other series that
 # the backports suite of the table's backports row carries (6.16 ... 7.3), found with apt-cache at
@@ -17,6 +18,12 @@ set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+list=0
+case "${1:-}" in
+--list) list=1 ;;
+'') ;;
+*) die "usage: sweep.sh [--list]" ;;
+esac
 S=$VMACCT_BUILD/sweep
 prov=$VMACCT_TOP/scripts/provision.sh
 mkdir -p "$S"
@@ -109,7 +116,25 @@ for s in $(printf '%s\n' "${!newest[@]}" | sort -V); do
 	table_rows+=("sweep-$s")
 done
 write_table
+# In series order, the matrix's among the others.
+mapfile -t kernels < <(for k in "${kernels[@]}"; do echo "$(kernel_field "$k" series) $k"; done |
+	sort -V -k1,1 | cut -d' ' -f2)
 note "sweep: ${kernels[*]}"
+if [ "$list" = 1 ]; then
+	for k in "${kernels[@]}"; do
+		if [ "${k#sweep-}" != "$k" ]; then
+			rel=${newest[${k#sweep-}]}
+			if "$prov" in-root "$k" apt-cache show "linux-headers-$rel" >/dev/null 2>&1; then
+				echo "${k#sweep-} $rel"
+			else
+				echo "${k#sweep-} $rel (no linux-headers-$rel in the archive)"
+			fi
+		else
+			echo "$k $("$prov" version "$k" 2>/dev/null || echo '(not provisioned yet)')"
+		fi
+	done
+	exit 0
+fi
 
 # The selftests, built once as make check builds them.
 rm -rf "$S/selftests"
