@@ -45,6 +45,13 @@ int main(int argc, char **argv)
 	if (anon == MAP_FAILED)
 		fail("mmap anon");
 	memset(anon, 1, ANON_SIZE);
+	/*
+	 * What is in place stays so: khugepaged must not collapse the workers' copy-on-write pages
+	 * into huge pages at some later moment (make check reads the idle workload twice and expects
+	 * the same numbers). The huge pages the parent has now stay; the workers inherit the flag.
+	 */
+	if (madvise(anon, ANON_SIZE, MADV_NOHUGEPAGE))
+		fail("madvise");
 
 	fd = memfd_create("demo-shmem", 0);
 	if (fd < 0 || ftruncate(fd, SHMEM_SIZE))
