@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make sweep`: every Debian kernel from the matrix's oldest to the newest in backports, one small
 # guest each: W=1 build, the module basics and every selftest (the cross-check included) at the
-# debug kernel's sizes, no fuzz seed replay, no reader, and the scan for kernel reports.
+# debug kernel's sizes but 5 reloads and 10 s of new fuzz seeds (no replay), no reader, and the
+# scan for kernel reports.
 #   sweep.sh          the sweep
 #   sweep.sh --list   only the kernels it would sweep, with their release strings
 # The kernels: the matrix's Debian images outside backports (scripts/kernels.txt: image deb, the
@@ -188,7 +189,7 @@ sweep_kernel() {
 		echo "EXPECTED_VERSION='$version'"
 		echo "BOUNDS_GIB=4"
 		echo "MANY_VMAS=20000"
-		echo "LIFECYCLE_CYCLES=15"
+		echo "LIFECYCLE_CYCLES=5"
 		echo "STATES_MIB=128"
 		echo "FUZZ_SECONDS=10"
 		echo "FUZZ_SEED=1"
