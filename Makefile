@@ -18,6 +18,12 @@
 #                        FUZZ_ARGS="--steps N --no-op NAME"; results in build/fuzz-<kernel>.txt)
 #   make sweep           every Debian kernel from 6.1 to the newest in backports (not part of check):
 #                        W=1 build and one small guest each with every selftest, one table
+#   make deb             the Debian packages vmacct-dkms and vmacct (dh, dh-dkms; lintian-checked)
+#                        in the DKMS kernel's build root, into build/deb/
+#   make report          how wrong top's SHR is on a real Debian system: per kernel (image=deb, or
+#                        KERNELS=6.12), its release booted with systemd, sshd, nginx, PostgreSQL, Redis
+#                        (BGSAVE), apache2 and a forked Python pool; build/shr-report.{md,json} and the
+#                        chart build/shr-chart.svg (scripts/report/; not part of check: VMACCT_REPORT=1)
 #   make demo            boot the default kernel with a demonstration workload and show vmacct's view
 #   make refresh         pick up newer kernels from the archive for the cached matrix
 #   make clean           remove everything built
@@ -61,6 +67,12 @@ demo:
 sweep:
 	scripts/sweep.sh
 
+deb:
+	scripts/deb.sh
+
+report:
+	scripts/report/report.sh $(KERNELS)
+
 bench:
 	scripts/bench.sh $(KERNELS)
 
@@ -85,4 +97,4 @@ help:
 	@sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' $(firstword $(MAKEFILE_LIST))
 
 .PHONY: all module modules_install reader reader_install selftests install check check-quick bench \
-	fuzz sweep demo refresh clean help
+	fuzz sweep demo deb report refresh clean help
