@@ -16,6 +16,8 @@
 #   make fuzz            vmacct_fuzz alone for SECONDS (600) per kernel, two guests at a time (not part
 #                        of check; KERNELS="6.12 7.2", SEED=N first seed, SECONDS=0 one seed,
 #                        FUZZ_ARGS="--steps N --no-op NAME"; results in build/fuzz-<kernel>.txt)
+#   make sweep           every Debian kernel from 6.1 to the newest in backports (not part of check):
+#                        W=1 build and one small guest each with every selftest, one table
 #   make deb             the Debian packages vmacct-dkms and vmacct (dh, dh-dkms; lintian-checked)
 #                        in the DKMS kernel's build root, into build/deb/
 #   make report          how wrong top's SHR is on a real Debian system: per kernel (image=deb, or
@@ -62,6 +64,9 @@ check-quick:
 demo:
 	scripts/demo.sh
 
+sweep:
+	scripts/sweep.sh
+
 deb:
 	scripts/deb.sh
 
@@ -92,4 +97,4 @@ help:
 	@sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' $(firstword $(MAKEFILE_LIST))
 
 .PHONY: all module modules_install reader reader_install selftests install check check-quick bench \
-	fuzz demo deb report refresh clean help
+	fuzz sweep demo deb report refresh clean help

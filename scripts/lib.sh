@@ -11,7 +11,7 @@ note() { printf 'vmacct: %s\n' "$*" >&2; }
 
 # The kernel matrix is the table scripts/kernels.txt (one row per kernel, one column per fact);
 # scripts ask it through these helpers and never name a kernel themselves.
-VMACCT_KERNEL_TABLE=$VMACCT_TOP/scripts/kernels.txt
+VMACCT_KERNEL_TABLE=${VMACCT_KERNEL_TABLE:-$VMACCT_TOP/scripts/kernels.txt}
 
 # kernel_table KERNEL|'*' COLUMN [VALUE]: the column's cell for one kernel (or, with '*' and a
 # VALUE, the kernels whose cell is VALUE), from the rows in table order. Exit 1: unknown kernel,

@@ -7,6 +7,8 @@
 #   provision.sh ensure-root KERNEL  only the kernel's build root
 #   provision.sh refresh [KERNEL...] ask the archive for a newer kernel and re-provision if there is one
 #                                    (default: every kernel of the table)
+#   provision.sh fetch KERNEL REL    only the image of kernel release REL (a release string, e.g.
+#                                    6.18.15+deb13-amd64) from the kernel's build root's archive
 #   provision.sh version KERNEL      print the cached kernel release string (uname -r of the guest)
 #   provision.sh root KERNEL         print the build root's path
 set -euo pipefail
@@ -14,6 +16,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 root_dir() { echo "$VMACCT_CACHE/roots/$(release_of "$1")"; }
+# The kernel's Debian flavour, the suffix of linux-headers-* and of its release string: the arch
+# (amd64), or with the table's flavour column rt-amd64, cloud-amd64.
+flavour_of() {
+	local fl
+	fl=$(kernel_field "$1" flavour)
+	case "$fl" in
+	'' | -) kernel_field "$1" arch ;;
+	*) echo "$fl-$(kernel_field "$1" arch)" ;;
+	esac
+}
 # A kernel whose image is "built" is compiled from its linux-source by debug-kernel.sh; the others
 # are Debian's own packages.
 is_built() { [ "$(kernel_field "$1" image)" = built ]; }
@@ -48,10 +60,20 @@ make_root() {
 	# The root serves every kernel of its release: their compilers and headers, and dkms where
 	# the table proves the DKMS path (see README, "DKMS").
 	for o in $(kernels_with release "$rel"); do
-		pkgs+=("$(kernel_field "$o" compiler)" "linux-headers-$(kernel_field "$o" arch)")
+		pkgs+=("$(kernel_field "$o" compiler)" "linux-headers-$(flavour_of "$o")")
 		if kernel_is "$o" dkms; then pkgs+=(dkms); fi
 	done
 	mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | sort -u)
+	# A backports release (trixie-backports) is its base release plus the backports suite, from
+	# which only the headers come (pkg/suite): compiler and tools stay the base release's.
+	local base=$rel sources=("deb $mirror $rel main")
+	if [ "${rel%-backports}" != "$rel" ]; then
+		base=${rel%-backports}
+		sources=("deb $mirror $base main" "deb $mirror $rel main")
+		for o in "${!pkgs[@]}"; do
+			case "${pkgs[$o]}" in linux-headers-*) pkgs[o]="${pkgs[$o]}/$rel" ;; esac
+		done
+	fi
 	tmp="$root.tmp"
 	rm -rf "$tmp"
 	mkdir -p "$(dirname "$root")"
@@ -60,29 +82,31 @@ make_root() {
 	# Valid-Until; for a build root, an old Release file is harmless.
 	mmdebstrap --variant=apt --skip=cleanup/apt/lists --aptopt='Acquire::Check-Valid-Until "false"' \
 		--include="$(IFS=,; echo "${pkgs[*]}")" \
-		"$rel" "$tmp" "$mirror" >"$VMACCT_CACHE/mmdebstrap-$rel.log" 2>&1 ||
+		"$base" "$tmp" "${sources[@]}" >"$VMACCT_CACHE/mmdebstrap-$rel.log" 2>&1 ||
 		die "mmdebstrap $rel failed (is the Debian archive reachable?); log: $VMACCT_CACHE/mmdebstrap-$rel.log"
 	touch "$tmp/.vmacct-ok"
 	rm -rf "$root"
 	mv "$tmp" "$root"
 }
 
-# The kernel ABI the root's linux-headers-ARCH points at, e.g. 6.12.48+deb13-amd64.
-headers_release() { # headers_release ROOT ARCH
-	local d rels=()
+# The kernel ABI the root's linux-headers-FLAVOUR points at, e.g. 6.12.48+deb13-amd64 (amd64) or
+# 7.3.1+deb13-rt-amd64 (rt-amd64). For amd64, the rt-amd64 and cloud-amd64 headers are not its own.
+headers_release() { # headers_release ROOT FLAVOUR
+	local d r rels=()
 	for d in "$1"/usr/src/linux-headers-*-"$2"; do
-		if [ -d "$d" ]; then rels+=("${d##*/linux-headers-}"); fi
+		r=${d##*/linux-headers-}
+		if [ -d "$d" ] && ! [[ ${r%-"$2"} =~ -[a-z]+$ ]]; then rels+=("$r"); fi
 	done
 	[ ${#rels[@]} = 0 ] || printf '%s\n' "${rels[@]}" | sort -V | tail -n 1
 }
 
 fetch_kernel() {
-	local k=$1 root kd rel tmp deb arch
+	local k=$1 root kd rel tmp deb fl
 	root=$(root_dir "$k")
 	kd=$(kern_dir "$k")
-	arch=$(kernel_field "$k" arch)
-	rel=$(headers_release "$root" "$arch")
-	[ -n "$rel" ] || die "no linux-headers-*-$arch in $root"
+	fl=$(flavour_of "$k")
+	rel=${2:-$(headers_release "$root" "$fl")}
+	[ -n "$rel" ] || die "no linux-headers-*-$fl in $root"
 	[ -f "$kd/vmlinuz" ] && [ "$(cat "$kd/release" 2>/dev/null)" = "$rel" ] && return 0
 	need_root "downloading the $k kernel image"
 	tmp="$kd.tmp"
@@ -146,20 +170,20 @@ kbuild_dir() {
 }
 
 refresh() {
-	local k root cur new arch
+	local k root cur new fl
 	for k in "$@"; do
 		# A built kernel is rebuilt when its source (linux-source-<series>) changes.
 		if is_built "$k"; then continue; fi
 		root=$(root_dir "$k")
-		arch=$(kernel_field "$k" arch)
+		fl=$(flavour_of "$k")
 		if [ ! -f "$root/.vmacct-ok" ]; then
 			ensure "$k"
 			continue
 		fi
-		cur=$(headers_release "$root" "$arch")
+		cur=$(headers_release "$root" "$fl")
 		in_root "$root" apt-get update -q >/dev/null
 		in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y -q full-upgrade >/dev/null
-		new=$(headers_release "$root" "$arch")
+		new=$(headers_release "$root" "$fl")
 		if [ "$cur" = "$new" ]; then
 			note "kernel $k: $cur is the newest in the archive"
 		else
@@ -175,10 +199,10 @@ if [ "$cmd" = refresh ] && [ $# = 0 ]; then
 	mapfile -t all < <(all_kernels)
 	set -- "${all[@]}"
 fi
-usage="usage: provision.sh ensure|ensure-root|refresh|version|kbuild-dir|root|kernel-dir|in-root KERNEL..."
+usage="usage: provision.sh ensure|ensure-root|fetch|refresh|version|kbuild-dir|root|kernel-dir|in-root KERNEL..."
 case "$cmd" in
 ensure | refresh) check_kernels "$@" ;;
-ensure-root | version | kbuild-dir | root | kernel-dir | in-root)
+ensure-root | fetch | version | kbuild-dir | root | kernel-dir | in-root)
 	[ $# -gt 0 ] || die "$usage"
 	check_kernels "$1"
 	;;
@@ -187,6 +211,7 @@ esac
 case "$cmd" in
 ensure) ensure "$@" ;;
 ensure-root) make_root "$1" ;;
+fetch) fetch_kernel "$1" "${2:?$usage}" ;;
 refresh) refresh "$@" ;;
 version) cat "$(kern_dir "$1")/release" ;;
 kbuild-dir) kbuild_dir "$1" ;;

@@ -613,7 +613,8 @@ static void trim_child(void *arg, int ready)
 
 	mlockall(MCL_CURRENT);
 	p = mmap(NULL, t->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED || madvise(p, t->size, MADV_NOHUGEPAGE)) {
+	/* Without THP (Debian's PREEMPT_RT kernel) MADV_NOHUGEPAGE is EINVAL: 4 KiB pages anyway. */
+	if (p == MAP_FAILED || (madvise(p, t->size, MADV_NOHUGEPAGE) && errno != EINVAL)) {
 		t->err = errno;
 		t->done = 1;
 		if (write(ready, "r", 1) != 1)

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make sweep`: every Debian kernel from the matrix's oldest to the newest in backports, one small
+# guest each: W=1 build, the module basics and every selftest (the cross-check included) at the
+# debug kernel's sizes but 5 reloads and 10 s of new fuzz seeds (no replay), no reader, and the
+# scan for kernel reports.
+#   sweep.sh          the sweep
+#   sweep.sh --list   only the kernels it would sweep, with their release strings
+# The kernels: the matrix's Debian images outside backports (scripts/kernels.txt: image deb, the
+# arch's own flavour; 6.1, 6.12, 7.2), then the newest generic kernel of every other series that
+# the backports suite of the table's backports row carries (6.16 ... 7.3), found with apt-cache at
+# run time (the backports row itself for its own series). Those are not rows of the matrix: the sweep gives the scripts a table of its own
+# (VMACCT_KERNEL_TABLE) with a row sweep-SERIES for each, in a build root of its own
+# (roots/RELEASE-sweep, a copy of the backports root, where it installs each one's headers: the
+# matrix's roots stay as they are). Their images are cached as kernels/sweep-SERIES. A series whose
+# headers the archive does not list cannot be built: its row says so and counts as skipped.
+# Output under $VMACCT_BUILD/sweep; ends with one table and the line "N passed, N failed".
+set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+list=0
+case "${1:-}" in
+--list) list=1 ;;
+'') ;;
+*) die "usage: sweep.sh [--list]" ;;
+esac
+S=$VMACCT_BUILD/sweep
+prov=$VMACCT_TOP/scripts/provision.sh
+mkdir -p "$S"
+"$VMACCT_TOP/scripts/host-deps.sh" || exit 1
+
+# The matrix's rows this sweep boots, and its backports row (the newest generic one).
+matrix=() bpo=
+for k in $VMACCT_ALL_KERNELS; do
+	[ "$(kernel_field "$k" image)" = deb ] || continue
+	case "$(kernel_field "$k" flavour)" in '' | -) ;; *) continue ;; esac
+	case "$(release_of "$k")" in
+	*-backports) bpo=$k ;;
+	*) matrix+=("$k") ;;
+	esac
+done
+[ -n "$bpo" ] || die "no backports row (release *-backports) in scripts/kernels.txt"
+arch=$(kernel_field "$bpo" arch)
+sweep_rel=$(release_of "$bpo")-sweep
+sweep_root=$VMACCT_CACHE/roots/$sweep_rel
+
+# The sweep's table: the matrix's rows, then one row per extra kernel (every column no or -, except
+# those named here). Written again as kernels are added.
+table=$S/kernels.txt
+table_rows=()
+write_table() {
+	local hdr line k c v
+	hdr=$(awk '/^#/ || NF == 0 { next } { print; exit }' "$VMACCT_KERNEL_TABLE")
+	{
+		grep -vE '^#|^[[:space:]]*$' "$VMACCT_KERNEL_TABLE"
+		for k in ${table_rows[@]+"${table_rows[@]}"}; do
+			line=
+			for c in $hdr; do
+				case "$c" in
+				kernel) v=$k ;;
+				release) v=$sweep_rel ;;
+				series) v=${k#sweep-} ;;
+				image) v=deb ;;
+				compiler) v=$(kernel_field "$bpo" compiler) ;;
+				arch) v=$arch ;;
+				flavour) v=- ;;
+				payload) v=small ;;
+				*) v=no ;;
+				esac
+				line="$line $v"
+			done
+			echo "$line"
+		done
+	} >"$table.tmp"
+	mv "$table.tmp" "$table"
+}
+table_rows=(sweep-root)
+write_table
+export VMACCT_KERNEL_TABLE=$table VMACCT_BUILD=$S
+
+# The sweep's root, a copy of the backports row's, with the archive's lists of now.
+"$prov" ensure-root "$bpo" || die "cannot provision the $bpo build root"
+if [ ! -f "$sweep_root/.vmacct-ok" ]; then
+	note "making the sweep's build root $sweep_rel (a copy of $(release_of "$bpo"))"
+	rm -rf "$sweep_root.tmp"
+	cp -a "$("$prov" root "$bpo")" "$sweep_root.tmp" || die "cannot copy the $bpo build root"
+	mv "$sweep_root.tmp" "$sweep_root"
+fi
+"$prov" in-root sweep-root apt-get update -q >"$S/apt-update.log" 2>&1 ||
+	die "apt-get update in $sweep_root failed (log: $S/apt-update.log)"
+
+# Every series' newest generic image from backports (a Version with ~bpo), as series and release.
+series_of() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$1"
+	echo "$major.$minor"
+}
+mapfile -t images < <("$prov" in-root sweep-root apt-cache search --names-only "^linux-image-[0-9]" |
+	awk '{ print $1 }' | grep -E "^linux-image-[0-9][^-]*-$arch\$")
+mapfile -t bpo_rels < <("$prov" in-root sweep-root apt-cache show --no-all-versions "${images[@]}" |
+	awk '/^Package:/ { p = $2 } /^Version:/ && $2 ~ /~bpo/ { sub(/^linux-image-/, "", p); print p }' |
+	sort -V)
+declare -A newest=()
+for r in ${bpo_rels[@]+"${bpo_rels[@]}"}; do newest[$(series_of "$r")]=$r; done
+declare -A in_matrix=()
+for k in "${matrix[@]}"; do in_matrix[$(kernel_field "$k" series)]=1; done
+kernels=("${matrix[@]}")
+for s in $(printf '%s\n' "${!newest[@]}" | sort -V); do
+	[ -n "${in_matrix[$s]:-}" ] && continue
+	# The backports row itself where it is this series' newest (its image is cached already).
+	if [ "$(kernel_field "$bpo" series)" = "$s" ]; then
+		kernels+=("$bpo")
+		continue
+	fi
+	kernels+=("sweep-$s")
+	table_rows+=("sweep-$s")
+done
+write_table
+# In series order, the matrix's among the others.
+mapfile -t kernels < <(for k in "${kernels[@]}"; do echo "$(kernel_field "$k" series) $k"; done |
+	sort -V -k1,1 | cut -d' ' -f2)
+note "sweep: ${kernels[*]}"
+if [ "$list" = 1 ]; then
+	for k in "${kernels[@]}"; do
+		if [ "${k#sweep-}" != "$k" ]; then
+			rel=${newest[${k#sweep-}]}
+			if "$prov" in-root "$k" apt-cache show "linux-headers-$rel" >/dev/null 2>&1; then
+				echo "${k#sweep-} $rel"
+			else
+				echo "${k#sweep-} $rel (no linux-headers-$rel in the archive)"
+			fi
+		else
+			echo "$k $("$prov" version "$k" 2>/dev/null || echo '(not provisioned yet)')"
+		fi
+	done
+	exit 0
+fi
+
+# The selftests, built once as make check builds them.
+rm -rf "$S/selftests"
+ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/testing/selftests
+if ! make -s -C "$VMACCT_TOP/selftests" OUTPUT="$S/selftests" KSFT_DIR="$ksft" >"$S/selftests-build.log" 2>&1; then
+	tail -n 30 "$S/selftests-build.log"
+	die "the selftests do not build (log: $S/selftests-build.log)"
+fi
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VMACCT_TOP/dkms.conf")
+
+total_p=0 total_f=0 total_s=0
+rows=()
+add_row() { # kernel release build passed failed skipped seconds
+	rows+=("$(printf '%-12s %-26s %-12s %6s %6s %7s %6ss' "$@")")
+	total_p=$((total_p + $4)) total_f=$((total_f + $5)) total_s=$((total_s + $6))
+}
+
+# One kernel: provision, W=1 build, one guest; sets rel, build, p, f, s.
+sweep_kernel() {
+	local k=$1 kp kf ks payload log
+	rel=- build=no p=0 f=0 s=0
+	mkdir -p "$S/$k"
+	if [ "${k#sweep-}" = "$k" ]; then
+		"$prov" ensure "$k" || { f=1; return; }
+	else
+		rel=${newest[${k#sweep-}]}
+		if ! "$prov" in-root "$k" apt-cache show "linux-headers-$rel" >/dev/null 2>&1; then
+			build=no-headers s=1
+			return
+		fi
+		if ! "$prov" in-root "$k" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "linux-headers-$rel" >"$S/$k/headers.log" 2>&1; then
+			tail -n 20 "$S/$k/headers.log"
+			f=1
+			return
+		fi
+		"$prov" fetch "$k" "$rel" || { f=1; return; }
+	fi
+	rel=$("$prov" version "$k")
+	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
+		f=1
+		return
+	fi
+	if grep -E 'warning:' "$S/$k/build.log"; then
+		build=warnings f=1
+	else
+		build=ok p=1
+	fi
+	payload=$S/$k/payload.sh
+	{
+		echo "EXPECTED_VERSION='$version'"
+		echo "BOUNDS_GIB=4"
+		echo "MANY_VMAS=20000"
+		echo "LIFECYCLE_CYCLES=5"
+		echo "STATES_MIB=128"
+		echo "FUZZ_SECONDS=10"
+		echo "FUZZ_SEED=1"
+		echo "FUZZ_REPLAY=0"
+		echo "NO_READER='make sweep: the reader is tested by make check'"
+		echo "TESTS=''"
+		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
+	} >"$payload"
+	log=$S/$k/console.log
+	# As in make check: 3 GiB, the 1 GiB hugetlb page reserved at boot (scripts/check.sh says
+	# why: allocated at run time it tripped the soft-lockup detector on 6.12 in this sweep); a
+	# wide timeout for a loaded machine.
+	if "$VMACCT_TOP/scripts/guest.sh" --mem 3G --append "hugepagesz=1G hugepages=1" \
+		--timeout 2400 "$k" "$payload"; then
+		p=$((p + 1))
+	else
+		f=$((f + 1))
+	fi
+	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | grep -E '^ *not ok ' | sed "s/^/  $k: /"
+	read -r kp kf ks < <("$VMACCT_TOP/scripts/ktap-count.sh" "$log")
+	[ "$((kp + kf + ks))" -gt 0 ] || kf=1
+	p=$((p + kp)) f=$((f + kf)) s=$((s + ks))
+}
+
+for k in "${kernels[@]}"; do
+	note "=== sweep: $k ==="
+	t0=$SECONDS
+	sweep_kernel "$k"
+	name=$k
+	if [ "${k#sweep-}" != "$k" ]; then name=${k#sweep-}; fi
+	add_row "$name" "$rel" "$build" "$p" "$f" "$s" $((SECONDS - t0))
+	note "sweep: $k: $rel build $build, $p passed, $f failed, $s skipped, $((SECONDS - t0)) s"
+done
+
+echo
+printf '%-12s %-26s %-12s %6s %6s %7s %7s\n' kernel release build passed failed skipped time
+printf '%s\n' "${rows[@]}"
+echo
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" = 0 ]
