@@ -96,6 +96,7 @@ make_root() {
 # (kept as /opt/vmacct-ARCH/busybox).
 cross_headers() {
 	local root=$1 arch=$2
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	in_root "$root" sh -eu -c '
 		a=$1
 		triplet=$(case $a in arm64) echo aarch64-linux-gnu ;; *) exit 3 ;; esac)
@@ -144,7 +145,7 @@ fetch_kernel() {
 	# linux-binary-* (image, in /usr/lib/modules/REL/vmlinuz) and linux-modules-*, and linux-image-*
 	# becomes a package that only depends on them.
 	local sets=("linux-image-$rel-unsigned" "linux-image-$rel" "linux-binary-$rel linux-modules-$rel")
-	local set img= qual=
+	local set img='' qual=
 	# A cross root's packages of the kernel's architecture are asked for by name:arch.
 	if is_cross "$k"; then qual=":$arch"; fi
 	for set in "${sets[@]}"; do
