@@ -207,7 +207,7 @@ prepare_kernel() {
 		status=dkms-failed f=$((f + 1))
 	fi
 	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
-	if [ ${#reader_files[@]} -gt 0 ] && ! kernel_is "$k" debug && ! is_cross "$k"; then
+	if [ ${#reader_files[@]} -gt 0 ] && ! kernel_is "$k" debug; then
 		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
 		"$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$B/$k/procps" || { status=procps-failed f=$((f + 1)); }
 	fi
@@ -237,15 +237,14 @@ boot_kernel() {
 	# A kernel of another architecture (arm64) runs under TCG that translates every instruction
 	# for a foreign CPU, some three times slower than x86-64 on x86-64: smaller sizes, fewer
 	# cycles, fresh fuzzer seeds only (the recorded ones are replayed on x86-64). Its reader test
-	# is the cross-compiled reader against the live module, without procps top (guest-procps.sh
-	# copies the host architecture's).
+	# runs the cross-compiled reader and demo workload, and the release's arm64 procps top.
 	if kernel_is "$k" debug; then
 		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=128 debugfs_off=0 fuzz_replay=0
 		no_reader='the reader (user space) is tested on the release kernels'
 	elif is_cross "$k"; then
 		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=128 fuzz_replay=0
 		if [ ${#reader_files[@]} -gt 0 ] && [ -x "$B/$(kernel_field "$k" arch)/demo-workload" ]; then
-			reader=(--file "$B/$(kernel_field "$k" arch)/demo-workload"
+			reader=(--with-top --file "$B/$(kernel_field "$k" arch)/demo-workload"
 				--file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
 		fi
 	else
