@@ -216,6 +216,8 @@ refresh() {
 		cur=$(headers_release "$root" "$arch")
 		in_root "$root" apt-get update -q >/dev/null
 		in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y -q full-upgrade >/dev/null
+		# A cross root's headers are unpacked, not installed: apt upgrades only what they need.
+		if is_cross "$k"; then cross_headers "$root" "$arch" >/dev/null; fi
 		new=$(headers_release "$root" "$arch")
 		if [ "$cur" = "$new" ]; then
 			note "kernel $k: $cur is the newest in the archive"
