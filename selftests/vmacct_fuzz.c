@@ -2699,18 +2699,20 @@ static int compare_all(struct vmacct_counts *settled)
 }
 
 /*
- * Wait until the worker sleeps in read() on its socket (syscall 0, first argument CMD_FD): only
- * then has it stopped touching its own memory.
+ * Wait until the worker sleeps in read() on its socket (/proc/PID/syscall: the number of read,
+ * 0 on x86-64 and 63 on arm64, then the first argument, CMD_FD): only then has it stopped
+ * touching its own memory.
  */
 static int wait_blocked(const struct worker *w)
 {
-	char path[64], buf[128];
-	int i, fd;
+	char path[64], buf[128], want[32];
+	int i, fd, len;
 	ssize_t n;
 
 	double t0 = now();
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", w->pid);
+	len = snprintf(want, sizeof(want), "%d %#x ", (int)__NR_read, CMD_FD);
 	for (i = 0; now() - t0 < WAIT_SECONDS; i++) {
 		fd = open(path, O_RDONLY);
 		if (fd < 0)
@@ -2719,7 +2721,7 @@ static int wait_blocked(const struct worker *w)
 		close(fd);
 		if (n > 0) {
 			buf[n] = 0;
-			if (!strncmp(buf, "0 0x3 ", 6))
+			if (!strncmp(buf, want, len))
 				return 0;
 		}
 		usleep(i < 100 ? 100 : 1000);
