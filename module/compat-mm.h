@@ -86,7 +86,7 @@ static inline struct page *vmacct_pte_leaf_page(pte_t pte, enum vmacct_leaf_rule
 
 /*
  * A non-present PMD: 6.1's smaps counts migration entries only, 6.12's any entry with a pfn
- * (on x86-64 a PMD can hold no other kind, so both read the same).
+ * (on x86-64 and arm64 a PMD can hold no other kind, so both read the same).
  */
 static inline struct page *vmacct_pmd_leaf_page(pmd_t pmd)
 {

@@ -63,8 +63,8 @@
 
 /*
  * pfn_valid() with a memo. Its answer is the same for every pfn of a memory subsection
- * (PAGES_PER_SUBSECTION pfns, 2 MiB on x86-64), and for every pfn of an early section (memory
- * present at boot, PAGES_PER_SECTION pfns, 128 MiB): a section is present or not, and only a
+ * (PAGES_PER_SUBSECTION pfns, 2 MiB), and for every pfn of an early section (memory present at
+ * boot, PAGES_PER_SECTION pfns, 128 MiB on x86-64): a section is present or not, and only a
  * hot-added one is valid subsection by subsection. The pages of a process mostly come from few
  * sections, so the section lookup and RCU-sched section of pfn_valid() are paid once per run of
  * pages, not per page (nor per THP). Only "valid" is remembered, and only while mmap_lock is held
@@ -107,10 +107,10 @@ struct vmacct_walk {
 	struct vmacct_pfn_memo pfns;	/* pfn_valid() of the last subsection seen */
 	/*
 	 * The shared zero page, looked up once per walk. vm_normal_page() is not exported on
-	 * 6.12/7.2; on x86-64 (ARCH_HAS_PTE_SPECIAL) it reduces to "a special pte maps nothing that
-	 * is counted" (the zero page, PFN and mixed maps), any other pte maps the page of its pfn
-	 * whatever the VMA's flags, so a vDSO data page inserted as a normal page counts, as in
-	 * smaps. x86 does not colour the zero page: one pfn tells it apart, for `zero`.
+	 * 6.12/7.2; on x86-64 and arm64 (both ARCH_HAS_PTE_SPECIAL) it reduces to "a special pte
+	 * maps nothing that is counted" (the zero page, PFN and mixed maps), any other pte maps
+	 * the page of its pfn whatever the VMA's flags, so a vDSO data page inserted as a normal
+	 * page counts, as in smaps. Neither colours the zero page: one pfn tells it apart.
 	 */
 	unsigned long zero_pfn;
 	unsigned long resume;		/* where to continue after -EAGAIN */
@@ -327,11 +327,11 @@ static bool vmacct_pmd_is_pte_table(pmd_t pmdval)
 /*
  * Returns -ENOENT when the pmd does not, or no longer, point at a PTE table: the caller looks at it
  * again. pte_offset_map_lock() is an out-of-line, unexported function since 6.5, so these are its
- * steps, for x86-64 where PTE tables are never in highmem: under rcu_read_lock() (since 6.5 an
- * empty PTE table may be freed by khugepaged or MADV_COLLAPSE while only mmap_lock is held for
- * reading, but only after an RCU grace period), snapshot the pmd, refuse anything that is not a
- * present PTE table, take the table's lock, check that the pmd still points at the same table,
- * and only then read the entries.
+ * steps, for x86-64 and arm64 where PTE tables are never in highmem: under rcu_read_lock() (since
+ * 6.5 an empty PTE table may be freed by khugepaged or MADV_COLLAPSE while only mmap_lock is held
+ * for reading, but only after an RCU grace period), snapshot the pmd, refuse anything that is not a
+ * present PTE table, take the table's lock, check that the pmd still points at the same table, and
+ * only then read the entries.
  */
 static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 			    unsigned long end)
@@ -342,7 +342,7 @@ static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long add
 	pte_t *pte;
 
 	rcu_read_lock();
-	pmdval = READ_ONCE(*pmd);	/* x86-64: a pmd is read in one access */
+	pmdval = READ_ONCE(*pmd);	/* 64-bit: a pmd is read in one access */
 	if (!vmacct_pmd_is_pte_table(pmdval)) {
 		rcu_read_unlock();
 		return -ENOENT;
@@ -573,18 +573,21 @@ static int vmacct_pgd_range(struct vmacct_walk *w, unsigned long addr, unsigned 
 }
 
 /*
- * The entry that maps the @size hugetlb page at @addr (a PUD or a PMD, read as a pte as
+ * The entry that maps the @size hugetlb page at @addr (a PUD, a PMD or a PTE, read as a pte as
  * huge_pte_offset() returns it), or NULL when there is none yet: *@next is then the end of the
  * empty range, so that an unpopulated multi-TiB reservation costs one read per empty upper entry.
  * The walk never goes below the hstate's own level: what is there is an entry, not a table,
- * whatever its bits say (a uffd-wp marker, a migration or hwpoison entry at the PUD). Only PMD
- * and PUD sizes exist on x86-64 (Kbuild refuses other architectures).
+ * whatever its bits say (a uffd-wp marker, a migration or hwpoison entry at the PUD). x86-64 has
+ * PMD and PUD sizes; arm64 also a run of contiguous PMDs (32 MiB with 4 KiB pages) and of
+ * contiguous PTEs (64 KiB), whose first entry is the one its huge_pte_offset() returns and smaps
+ * reads. PTE tables are never in highmem on either.
  */
 static pte_t *vmacct_huge_pte(struct mm_struct *mm, unsigned long addr, unsigned long end,
 			      unsigned long size, unsigned long *next)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	pud_t *pud, pudval;
+	pmd_t *pmd, pmdval;
 	p4d_t *p4d;
 
 	if (pgd_none(READ_ONCE(*pgd))) {
@@ -597,20 +600,29 @@ static pte_t *vmacct_huge_pte(struct mm_struct *mm, unsigned long addr, unsigned
 		return NULL;
 	}
 	pud = pud_offset(p4d, addr);
-	if (size == PUD_SIZE)
+	if (size >= PUD_SIZE)
 		return (pte_t *)pud;
-	/* A PMD-size page's PUD is a present table or empty; anything else is not descended. */
+	/* A smaller page's PUD is a present table or empty; anything else is not descended. */
 	pudval = READ_ONCE(*pud);
-	if (size != PMD_SIZE || !pud_present(pudval) || pud_leaf(pudval)) {
+	if (!pud_present(pudval) || pud_leaf(pudval)) {
 		*next = pud_addr_end(addr, end);
 		return NULL;
 	}
-	return (pte_t *)pmd_offset(pud, addr);
+	pmd = pmd_offset(pud, addr);
+	if (size >= PMD_SIZE)
+		return (pte_t *)pmd;
+	/* arm64's contiguous PTEs: the PMD is a present table or empty, as above. */
+	pmdval = READ_ONCE(*pmd);
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval)) {
+		*next = pmd_addr_end(addr, end);
+		return NULL;
+	}
+	return pte_offset_kernel(&pmdval, addr);
 }
 
 /*
  * Whether a hugetlb entry maps a page that smaps_hugetlb_range() counts: a present entry
- * (PROT_NONE included: it is present on x86-64), or a non-present one that names a page
+ * (PROT_NONE included: it is present on x86-64 and arm64), or a non-present one that names a page
  * (migration, hwpoison). Markers (uffd-wp, poison) and empty entries count nothing.
  */
 static bool vmacct_huge_pte_counted(pte_t pte)

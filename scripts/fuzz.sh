@@ -40,6 +40,15 @@ ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/te
 rm -rf "$B/selftests"
 make -s -C "$VMACCT_TOP/selftests" OUTPUT="$B/selftests" KSFT_DIR="$ksft" >"$B/fuzz/selftests-build.log" 2>&1 ||
 	{ tail -n 30 "$B/fuzz/selftests-build.log"; die "building the selftests failed"; }
+# ... and cross-built for a kernel of another architecture (guest.sh copies build/ARCH/selftests).
+host_arch=$(dpkg --print-architecture)
+for a in $(for k in $kernels; do kernel_field "$k" arch; done | sort -u); do
+	[ "$a" != "$host_arch" ] || continue
+	rm -rf "${B:?}/$a/selftests"
+	make -s -C "$VMACCT_TOP/selftests" CC="$(cross_gcc "$a")" OUTPUT="$B/$a/selftests" KSFT_DIR="$ksft" \
+		>>"$B/fuzz/selftests-build.log" 2>&1 ||
+		{ tail -n 30 "$B/fuzz/selftests-build.log"; die "building the selftests for $a failed"; }
+done
 {
 	echo "FUZZ_SECONDS=$seconds"
 	echo "FUZZ_SEED=$seed"

@@ -3,7 +3,7 @@
 # The guest side of `make check` (busybox sh, run by the guest's init in /vmacct after insmod).
 # Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print),
 # then the reader against the live module (guest-payload-reader.sh, when check.sh put it in).
-# EXPECTED_VERSION, the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS) and TESTS (the selftests to run, empty
+# EXPECTED_VERSION, the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS, FUZZ_ARGS) and TESTS (the selftests to run, empty
 # for all) are set by the lines check.sh puts in front of this file.
 # shellcheck source=../selftests/ktap_helpers.sh
 . /vmacct/ktap_helpers.sh
@@ -90,7 +90,8 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
 		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
 		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
-		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY VMACCT_TESTS=${TESTS:-} \
+		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY VMACCT_FUZZ_ARGS=${FUZZ_ARGS:-} \
+		VMACCT_TESTS=${TESTS:-} \
 		sh ./run_vmacct.sh) \
 		>/tmp/selftests.out 2>&1
 	rc=$?

@@ -11,6 +11,11 @@
 # shared-library closure as the root's own ld.so resolves it (ldd run inside the root: the host's
 # loader and libraries are another release), and a few terminfo entries (top -b still asks
 # ncurses for a terminal). Nothing is ever installed on the host.
+#
+# A kernel of another architecture (arm64 in an amd64 host's RELEASE-cross root): that arch's
+# top cannot run in the root, so its libraries are installed for the arch beside the host's
+# (Multi-Arch: same), procps:ARCH is unpacked to /opt/vmacct-ARCH/procps, and the closure is read
+# from the ELF headers (NEEDED, the program interpreter) with readelf instead of ldd.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +29,28 @@ root=$("$prov" root "$k")
 
 # shellcheck disable=SC2016 # ${Status} is dpkg-query's, not the shell's
 installed() { chroot "$root" dpkg-query -W -f '${Status}' procps 2>/dev/null | grep -q 'ok installed'; }
-if ! installed || [ ! -x "$root/usr/bin/top" ]; then
+arch=$(kernel_field "$k" arch)
+if [ "$arch" != "$(dpkg --print-architecture)" ]; then
+	top=/opt/vmacct-$arch/procps/usr/bin/top
+	if [ ! -x "$root$top" ]; then
+		need_root "installing procps:$arch into the $k build root"
+		note "unpacking procps:$arch into the $k build root"
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		"$prov" in-root "$k" sh -eu -c '
+			a=$1
+			libs=$(apt-cache depends "procps:$a" | sed -n "s/^ *Depends: \(lib[^:]*\).*/\1:$a/p" | sort -u)
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $libs
+			rm -rf /tmp/vmacct-procps && mkdir -p /tmp/vmacct-procps && chmod 777 /tmp/vmacct-procps
+			cd /tmp/vmacct-procps && apt-get download -q "procps:$a"
+			rm -rf "/opt/vmacct-$a/procps" && dpkg -x procps_*.deb "/opt/vmacct-$a/procps"
+			cd / && rm -rf /tmp/vmacct-procps
+		' sh "$arch" >"$VMACCT_CACHE/procps-$k.log" 2>&1 ||
+			die "could not unpack procps:$arch; log: $VMACCT_CACHE/procps-$k.log"
+	fi
+fi
+if [ -n "${top:-}" ]; then
+	:
+elif ! installed || [ ! -x "$root/usr/bin/top" ]; then
 	need_root "installing procps into the $(release_of "$k") build root"
 	note "installing procps into the $(release_of "$k") build root"
 	inst=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends procps)
@@ -49,20 +75,56 @@ copy() {
 	cp "$root$real" "$dest$p"
 }
 
-copy /usr/bin/top
-# ldd prints "name => /path (addr)" for each library and "/path/ld.so (addr)" for the loader;
-# linux-vdso has no file. An unresolved library ("not found") is an error, not a silent gap.
-libs=$(chroot "$root" ldd /usr/bin/top) || die "ldd /usr/bin/top failed in $root"
-if grep -q 'not found' <<<"$libs"; then
-	die "top in $root has unresolved libraries: $libs"
+# The libraries of a foreign top: the program interpreter and each NEEDED library, recursively,
+# from the arch's multiarch directories of the root.
+foreign_closure() {
+	local triplet todo=("$top") f name d found=() n
+	triplet=$(gnu_triplet "$arch")
+	mkdir -p "$dest/usr/bin"
+	cp "$root$top" "$dest/usr/bin/top"
+	f=$(chroot "$root" readelf -l "$top" | sed -n 's/.*program interpreter: \(.*\)\]/\1/p')
+	[ -n "$f" ] || die "no program interpreter in $top"
+	copy "$f"
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		for name in $(chroot "$root" readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			case " ${found[*]} " in *" $name "*) continue ;; esac
+			n=
+			for d in "/usr/lib/$triplet" "/lib/$triplet"; do
+				if [ -e "$root$d/$name" ]; then n=$d/$name; break; fi
+			done
+			[ -n "$n" ] || die "top in $root: $name not found for $arch"
+			found+=("$name")
+			copy "$n"
+			todo+=("$n")
+		done
+	done
+	[ ${#found[@]} -ge 2 ] || die "readelf found no libraries for $top in $root"
+}
+# The native top's libraries, as the root's own loader resolves them.
+native_closure() {
+	local libs n p
+	copy /usr/bin/top
+	# ldd prints "name => /path (addr)" for each library and "/path/ld.so (addr)" for the loader;
+	# linux-vdso has no file. An unresolved library ("not found") is an error, not a silent gap.
+	libs=$(chroot "$root" ldd /usr/bin/top) || die "ldd /usr/bin/top failed in $root"
+	if grep -q 'not found' <<<"$libs"; then
+		die "top in $root has unresolved libraries: $libs"
+	fi
+	n=0
+	# shellcheck disable=SC2013 # library paths hold no blanks
+	for p in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$libs"); do
+		copy "$p"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ] || die "ldd found no libraries for top in $root: $libs"
+}
+if [ -n "${top:-}" ]; then
+	foreign_closure
+else
+	native_closure
 fi
-n=0
-# shellcheck disable=SC2013 # library paths hold no blanks
-for p in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$libs"); do
-	copy "$p"
-	n=$((n + 1))
-done
-[ "$n" -ge 2 ] || die "ldd found no libraries for top in $root: $libs"
 
 # Terminfo: dumb (what top -b sets up), linux (the kernel's TERM for init), vt100/vt220 (a serial
 # console), xterm and screen (what a user's terminal around QEMU usually is).

@@ -52,12 +52,28 @@ log=${log:-$out/console.log}
 [ $load = 0 ] || [ -f "$ko" ] || die "no module at $ko (scripts/build-module.sh $k)"
 # The QEMU that boots the kernel's architecture (scripts/kernels.txt).
 arch=$(kernel_field "$k" arch)
+# thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
+# a random "Oops: int3" at boot); one TCG thread for both vCPUs is slower but exact.
+# arm64: the virt machine with -cpu max (every feature TCG has, LPA2 among them); pauth-impdef:
+# pointer authentication with QEMU's own cheap hash instead of emulated QARMA, which costs TCG a
+# large part of its time (the kernel signs every return address); the console is the PL011 UART.
+# shellcheck disable=SC2054 # the commas separate QEMU's suboptions
 case "$arch" in
-amd64) qemu='qemu-system-x86_64' ;;
+amd64) qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max) console=ttyS0 ;;
+arm64) qemu=(qemu-system-aarch64 -M virt -accel tcg,thread=single -cpu max,pauth-impdef=on) console=ttyAMA0 ;;
 *) die "guest.sh has no QEMU command for $arch yet (kernel $k)" ;;
 esac
-command -v "$qemu" >/dev/null || die "$qemu is missing (scripts/host-deps.sh installs it)"
-busybox=$(command -v busybox || true)
+command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is missing (scripts/host-deps.sh installs it)"
+# User space for the guest: the host's (busybox-static, the reader, the selftests) on the host's
+# architecture; another architecture's from the kernel directory (provision.sh) and
+# $VMACCT_BUILD/ARCH/ (check.sh cross-builds them).
+if [ -f "$kd/busybox" ]; then
+	busybox=$kd/busybox
+	reader=$VMACCT_BUILD/$arch/vmacct selftests=$VMACCT_BUILD/$arch/selftests
+else
+	busybox=$(command -v busybox || true)
+	reader=$VMACCT_TOP/tools/vmacct selftests=$VMACCT_BUILD/selftests
+fi
 if [ -z "$busybox" ] || ! file -L "$busybox" | grep -q 'statically linked'; then
 	die "a static busybox is needed (apt-get install busybox-static)"
 fi
@@ -72,9 +88,9 @@ cp "$payload" "$stage/vmacct/payload.sh"
 cp "$VMACCT_TOP/selftests/ktap_helpers.sh" "$stage/vmacct/ktap_helpers.sh"
 for f in ${files[@]+"${files[@]}"}; do cp "$f" "$stage/vmacct/"; done
 # Whatever the reader and the selftests build, if they are built (tools/vmacct, selftests/*).
-[ -x "$VMACCT_TOP/tools/vmacct" ] && cp "$VMACCT_TOP/tools/vmacct" "$stage/bin/vmacct"
-if [ -d "$VMACCT_BUILD/selftests" ]; then
-	cp -r "$VMACCT_BUILD/selftests" "$stage/vmacct/selftests"
+[ -x "$reader" ] && cp "$reader" "$stage/bin/vmacct"
+if [ -d "$selftests" ]; then
+	cp -r "$selftests" "$stage/vmacct/selftests"
 fi
 [ $with_top = 0 ] || "$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$stage"
 # Kernel modules the tests need (zram for swap), with their dependencies from modules.dep.
@@ -129,15 +145,13 @@ mkdir -p "$(dirname "$log")"
 # wild-memory-access in an interrupt taken during identify_cpu(), at 0.007 s of boot, long before
 # anything of vmacct runs. The release kernels keep 5-level paging (the walker's p4d level).
 if kernel_is "$k" debug; then append="no5lvl $append"; fi
-# thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
-# a random "Oops: int3" at boot); one TCG thread for both vCPUs is slower but exact.
 # panic=-1 + -no-reboot: a panic ends QEMU at once instead of hanging until the timeout.
 # Soft lockups and hung tasks are reported quickly so the log scan sees them.
 set +e
-timeout --foreground -k 10 "$timeout" "$qemu" -accel tcg,thread=single -cpu max -smp 2 -m "$mem" \
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" -smp 2 -m "$mem" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kd/vmlinuz" -initrd "$stage.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
+	-append "console=$console panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
 	</dev/null >"$log" 2>&1
 qrc=$?
 set -e

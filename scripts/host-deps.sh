@@ -6,7 +6,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # command -> package (rsync: the kselftest tree's `make install`, used by the in-tree check)
 want="qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio xz:xz-utils zstd:zstd
-depmod:kmod file:file python3:python3 gcc:gcc make:make rsync:rsync shellcheck:shellcheck"
+depmod:kmod file:file python3:python3 gcc:gcc make:make rsync:rsync shellcheck:shellcheck
+qemu-system-aarch64:qemu-system-arm aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu"
 missing=()
 for pair in $want; do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
@@ -14,6 +15,8 @@ done
 # The static busybox is the guest's whole userland (the dynamic one would need libc in the initramfs).
 file -L "$(command -v busybox 2>/dev/null || echo /nonexistent)" 2>/dev/null | grep -q 'statically linked' ||
 	missing+=(busybox-static)
+# The arm64 guests' static user space links against the cross libc.
+[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || missing+=(libc6-dev-arm64-cross)
 [ ${#missing[@]} = 0 ] && exit 0
 need_root "installing ${missing[*]}"
 note "installing host packages: ${missing[*]}"

@@ -56,6 +56,17 @@ newest_kernel() {
 		{ print $s, $1 }' "$VMACCT_KERNEL_TABLE" | sort -s -r -V -k1,1 | head -n 1 | cut -d' ' -f2
 }
 release_of() { kernel_field "$1" release; }
+# gnu_triplet ARCH: a Debian architecture's GNU triplet (multiarch directories, cross tools).
+gnu_triplet() {
+	case $1 in
+	amd64) echo x86_64-linux-gnu ;;
+	arm64) echo aarch64-linux-gnu ;;
+	*) die "no GNU triplet known for $1" ;;
+	esac
+}
+# cross_gcc ARCH: the host's cross compiler for user space of a Debian architecture (host-deps.sh
+# installs it with its libc).
+cross_gcc() { echo "$(gnu_triplet "$1")-gcc"; }
 
 VMACCT_ALL_KERNELS=$(all_kernels | tr '\n' ' ')
 VMACCT_ALL_KERNELS=${VMACCT_ALL_KERNELS% }

@@ -15,7 +15,16 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-root_dir() { echo "$VMACCT_CACHE/roots/$(release_of "$1")"; }
+# A kernel of another architecture than the host's (scripts/kernels.txt's arch) is built in a root
+# of its own, RELEASE-cross: multi-arch (the host's and the kernel's), with the host's kbuild tools
+# (linux-kbuild is Multi-Arch: foreign), the kernel's headers and the cross compiler they name. The
+# host-architecture root of the same release is left as it is.
+host_arch() { dpkg --print-architecture; }
+is_cross() { [ "$(kernel_field "$1" arch)" != "$(host_arch)" ]; }
+root_name() {
+	if is_cross "$1"; then echo "$(release_of "$1")-cross"; else release_of "$1"; fi
+}
+root_dir() { echo "$VMACCT_CACHE/roots/$(root_name "$1")"; }
 # The kernel's Debian flavour, the suffix of linux-headers-* and of its release string: the arch
 # (amd64), or with the table's flavour column rt-amd64, cloud-amd64.
 flavour_of() {
@@ -48,8 +57,9 @@ in_root() {
 }
 
 make_root() {
-	local k=$1 rel root tmp mirror o
+	local k=$1 rel root tmp mirror o name archs
 	rel=$(release_of "$k")
+	name=$(root_name "$k")
 	root=$(root_dir "$k")
 	[ -f "$root/.vmacct-ok" ] && return 0
 	need_root "building the $rel build root"
@@ -59,7 +69,14 @@ make_root() {
 	local pkgs=(make libc6-dev kmod libelf-dev bc cpio file sparse procps)
 	# The root serves every kernel of its release: their compilers and headers, and dkms where
 	# the table proves the DKMS path (see README, "DKMS").
+	archs=$(host_arch)
 	for o in $(kernels_with release "$rel"); do
+		[ "$(root_name "$o")" = "$name" ] || continue
+		if is_cross "$o"; then
+			# The headers and their compiler come after mmdebstrap (cross_headers).
+			archs="$archs,$(kernel_field "$o" arch)"
+			continue
+		fi
 		pkgs+=("$(kernel_field "$o" compiler)" "linux-headers-$(flavour_of "$o")")
 		if kernel_is "$o" dkms; then pkgs+=(dkms); fi
 	done
@@ -77,16 +94,51 @@ make_root() {
 	tmp="$root.tmp"
 	rm -rf "$tmp"
 	mkdir -p "$(dirname "$root")"
-	note "building the $rel build root (mmdebstrap, about a minute)"
+	note "building the $name build root (mmdebstrap, about a minute)"
 	# A moving release's (unstable's) Release file in the archive we reach may be older than its
 	# Valid-Until; for a build root, an old Release file is harmless.
 	mmdebstrap --variant=apt --skip=cleanup/apt/lists --aptopt='Acquire::Check-Valid-Until "false"' \
-		--include="$(IFS=,; echo "${pkgs[*]}")" \
-		"$base" "$tmp" "${sources[@]}" >"$VMACCT_CACHE/mmdebstrap-$rel.log" 2>&1 ||
-		die "mmdebstrap $rel failed (is the Debian archive reachable?); log: $VMACCT_CACHE/mmdebstrap-$rel.log"
+		--architectures="$archs" --include="$(IFS=,; echo "${pkgs[*]}")" \
+		"$base" "$tmp" "${sources[@]}" >"$VMACCT_CACHE/mmdebstrap-$name.log" 2>&1 ||
+		die "mmdebstrap $name failed (is the Debian archive reachable?); log: $VMACCT_CACHE/mmdebstrap-$name.log"
+	if is_cross "$k"; then
+		cross_headers "$tmp" "$(kernel_field "$k" arch)" >>"$VMACCT_CACHE/mmdebstrap-$name.log" 2>&1 ||
+			die "cross headers for $name failed; log: $VMACCT_CACHE/mmdebstrap-$name.log"
+	fi
 	touch "$tmp/.vmacct-ok"
 	rm -rf "$root"
 	mv "$tmp" "$root"
+}
+
+# cross_headers ROOT ARCH: the newest linux-headers-<abi>-ARCH:ARCH in a multi-arch root. Installed
+# as a package it would pull in its compiler as an ARCH package (trixie's headers depend on plain
+# gcc-14), so its dependencies are installed for the host (linux-kbuild is Multi-Arch: foreign,
+# the -common part is arch: all) with gcc-N-<triplet> for the gcc-N it names, and the package
+# itself is unpacked with dpkg -x. Also the static busybox of ARCH, the guests' whole userland
+# (kept as /opt/vmacct-ARCH/busybox).
+cross_headers() {
+	local root=$1 arch=$2
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	in_root "$root" sh -eu -c '
+		a=$1
+		triplet=$(case $a in arm64) echo aarch64-linux-gnu ;; *) exit 3 ;; esac)
+		apt-get update -q
+		# linux-headers-ARCH depends on linux-headers-<abi>-ARCH, which depends on the rest.
+		meta=$(apt-cache depends "linux-headers-$a:$a" | sed -n "s/^ *Depends: \(linux-headers-[^:]*\).*/\1/p" | head -n 1)
+		deps=$(apt-cache depends "$meta:$a" | sed -n "s/^ *Depends: <*\([^:>]*\).*/\1/p")
+		gccv=$(echo "$deps" | sed -n "s/^\(gcc-[0-9][0-9]*\)\(-for-host\)*$/\1/p" | head -n 1)
+		[ -n "$meta" ] && [ -n "$gccv" ]
+		inst=$(echo "$deps" | grep -E "^linux-(kbuild|headers)-" | tr "\n" " ")
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			$inst "$gccv-$triplet"
+		rm -rf /tmp/vmacct-hdr && mkdir -p /tmp/vmacct-hdr && chmod 777 /tmp/vmacct-hdr && cd /tmp/vmacct-hdr
+		apt-get download -q "$meta:$a" "busybox-static:$a"
+		dpkg -x "$meta"_*.deb /
+		dpkg -x busybox-static_*.deb bb
+		mkdir -p "/opt/vmacct-$a"
+		cp "$(ls bb/bin/busybox bb/usr/bin/busybox 2>/dev/null | head -n 1)" "/opt/vmacct-$a/busybox"
+		cd / && rm -rf /tmp/vmacct-hdr
+	' sh "$arch"
 }
 
 # The kernel ABI the root's linux-headers-FLAVOUR points at, e.g. 6.12.48+deb13-amd64 (amd64) or
@@ -101,10 +153,11 @@ headers_release() { # headers_release ROOT FLAVOUR
 }
 
 fetch_kernel() {
-	local k=$1 root kd rel tmp deb fl
+	local k=$1 root kd rel tmp deb fl arch
 	root=$(root_dir "$k")
 	kd=$(kern_dir "$k")
 	fl=$(flavour_of "$k")
+	arch=$(kernel_field "$k" arch)
 	rel=${2:-$(headers_release "$root" "$fl")}
 	[ -n "$rel" ] || die "no linux-headers-*-$fl in $root"
 	[ -f "$kd/vmlinuz" ] && [ "$(cat "$kd/release" 2>/dev/null)" = "$rel" ] && return 0
@@ -117,9 +170,12 @@ fetch_kernel() {
 	# linux-binary-* (image, in /usr/lib/modules/REL/vmlinuz) and linux-modules-*, and linux-image-*
 	# becomes a package that only depends on them.
 	local sets=("linux-image-$rel-unsigned" "linux-image-$rel" "linux-binary-$rel linux-modules-$rel")
-	local set img=
+	local set img='' qual=
+	# A cross root's packages of the kernel's architecture are asked for by name:arch.
+	if is_cross "$k"; then qual=":$arch"; fi
 	for set in "${sets[@]}"; do
 		rm -f "$root"/tmp/vmacct-dl/*.deb
+		set=$(for p in $set; do printf '%s%s ' "$p" "$qual"; done)
 		in_root "$root" sh -c "cd /tmp/vmacct-dl && apt-get download -q $set" >/dev/null 2>&1 || continue
 		for deb in "$root"/tmp/vmacct-dl/*.deb; do
 			dpkg-deb -x "$deb" "$tmp/deb"
@@ -142,6 +198,8 @@ fetch_kernel() {
 	# modules.dep is made by the package's postinst, not shipped: make it here.
 	depmod -b "$tmp" "$rel" || die "depmod for $rel failed"
 	rm -rf "$tmp/deb"
+	# The guest's busybox, when the host's cannot run there (cross_headers put it in the root).
+	if is_cross "$k"; then cp "$root/opt/vmacct-$arch/busybox" "$tmp/busybox"; fi
 	echo "$rel" >"$tmp/release"
 	rm -rf "$kd"
 	mv "$tmp" "$kd"
@@ -170,12 +228,13 @@ kbuild_dir() {
 }
 
 refresh() {
-	local k root cur new fl
+	local k root cur new fl arch
 	for k in "$@"; do
 		# A built kernel is rebuilt when its source (linux-source-<series>) changes.
 		if is_built "$k"; then continue; fi
 		root=$(root_dir "$k")
 		fl=$(flavour_of "$k")
+		arch=$(kernel_field "$k" arch)
 		if [ ! -f "$root/.vmacct-ok" ]; then
 			ensure "$k"
 			continue
@@ -183,6 +242,8 @@ refresh() {
 		cur=$(headers_release "$root" "$fl")
 		in_root "$root" apt-get update -q >/dev/null
 		in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y -q full-upgrade >/dev/null
+		# A cross root's headers are unpacked, not installed: apt upgrades only what they need.
+		if is_cross "$k"; then cross_headers "$root" "$arch" >/dev/null; fi
 		new=$(headers_release "$root" "$fl")
 		if [ "$cur" = "$new" ]; then
 			note "kernel $k: $cur is the newest in the archive"

@@ -423,7 +423,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void setup_knobs(void)
+static void setup_knobs(const bool *enabled)
 {
 	char *sizes[32], path[256];
 	struct dirent *e;
@@ -463,11 +463,14 @@ static void setup_knobs(void)
 	knob_set(knob_add(KSM_DIR "/sleep_millisecs", false), "1");
 	/*
 	 * hugetlb pages to populate: 16 of 2 MiB, and one of 1 GiB (a PUD leaf) if the kernel
-	 * finds one and at least 512 MiB stay available for the rest (the workers use up to 200).
+	 * finds one and at least 512 MiB stay available for the rest (the workers use up to 200),
+	 * unless --no-op mmap_hugetlb_1g: the kernel zeroes the page in one go, which under arm64
+	 * TCG takes longer than the soft-lockup watchdog allows.
 	 */
 	if (read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages", -1) < 16)
 		knob_set(knob_add(HUGEPAGES "/hugepages-2048kB/nr_hugepages", false), "16");
-	if (read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", -1) == 0) {
+	if (enabled[OP_MMAP_HUGE_1G] &&
+	    read_long(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", -1) == 0) {
 		k_huge1g = knob_add(HUGEPAGES "/hugepages-1048576kB/nr_hugepages", false);
 		knob_set(k_huge1g, "1");
 		if (mem_available_mb() < 512)
@@ -2696,18 +2699,20 @@ static int compare_all(struct vmacct_counts *settled)
 }
 
 /*
- * Wait until the worker sleeps in read() on its socket (syscall 0, first argument CMD_FD): only
- * then has it stopped touching its own memory.
+ * Wait until the worker sleeps in read() on its socket (/proc/PID/syscall: the number of read,
+ * 0 on x86-64 and 63 on arm64, then the first argument, CMD_FD): only then has it stopped
+ * touching its own memory.
  */
 static int wait_blocked(const struct worker *w)
 {
-	char path[64], buf[128];
-	int i, fd;
+	char path[64], buf[128], want[32];
+	int i, fd, len;
 	ssize_t n;
 
 	double t0 = now();
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", w->pid);
+	len = snprintf(want, sizeof(want), "%d %#x ", (int)__NR_read, CMD_FD);
 	for (i = 0; now() - t0 < WAIT_SECONDS; i++) {
 		fd = open(path, O_RDONLY);
 		if (fd < 0)
@@ -2716,7 +2721,7 @@ static int wait_blocked(const struct worker *w)
 		close(fd);
 		if (n > 0) {
 			buf[n] = 0;
-			if (!strncmp(buf, "0 0x3 ", 6))
+			if (!strncmp(buf, want, len))
 				return 0;
 		}
 		usleep(i < 100 ? 100 : 1000);
@@ -3144,7 +3149,7 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("cannot read the seeds to replay from %s\n", opt_replay);
 	plan = nr_replays + 2;
 	ksft_set_plan(plan);
-	setup_knobs();
+	setup_knobs(enabled);
 	probe_features();
 	ksft_print_msg("hugetlb pages: %ld of 2 MiB, %ld of 1 GiB; %ld MiB available\n",
 		       read_long(HUGEPAGES "/hugepages-2048kB/nr_hugepages", -1),

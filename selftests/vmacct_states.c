@@ -5,6 +5,7 @@
  * - uffd-wp markers (PTE_MARKER_UFFD_WP, a swap-format entry) where a hugetlb page would be: at the
  *   PUD of a 1 GiB page and at the PMD of a 2 MiB one. They map nothing, and an entry that is not
  *   present is no page table either;
+ * - arm64's contiguous hugetlb sizes (64 KiB: 16 PTEs, 32 MiB: 16 PMDs), counted once per page;
  * - a VMA that grows (heap) or loses its head (munmap) while the walk has let go of mmap_lock: the
  *   numbers may lag the change but never count a page twice or miss one that stayed mapped;
  * - PROT_NONE pages (a PMD THP and 4 KiB pages): counted exactly as the kernel's smaps counts them;
@@ -216,8 +217,10 @@ static uint64_t rss_slack_kb(const char **why)
 /* Shared between the test and its child, which builds the state and reports here. */
 struct uffd_case {
 	size_t len;
-	int huge_flag;		/* MAP_HUGE_1GB or MAP_HUGE_2MB */
+	size_t page;		/* the hugetlb page size */
+	int huge_flag;		/* MAP_HUGE_1GB, MAP_HUGE_2MB, ...: the page size's */
 	bool populate_first;	/* fault the first huge page in before write-protecting */
+	bool wp;		/* write-protect the range (else no userfaultfd at all) */
 	unsigned long addr;	/* out: the mapping */
 	uint64_t features;	/* out: what UFFDIO_API was asked for */
 	bool skip;		/* out: the kernel cannot build this state, see msg */
@@ -320,14 +323,15 @@ static void uffd_child(void *arg)
 		/* Without a reservation, a fault that finds the pool empty gets SIGBUS. */
 		sigaction(SIGBUS, &sa, NULL);
 		if (sigsetjmp(populate_env, 1)) {
-			uffd_report(u, true, "no free 2 MiB page (vm.nr_hugepages)", ENOMEM);
+			uffd_report(u, true, "no free hugetlb page of this size", ENOMEM);
 			return;
 		}
 		*(volatile char *)p = 1;
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGBUS, &sa, NULL);
 	}
-	uffd_wp_range(u);
+	if (u->wp)
+		uffd_wp_range(u);
 }
 
 /* The pagemap entry of @addr in process @pid, or 0 when unreadable. */
@@ -348,16 +352,17 @@ static uint64_t pagemap_entry(pid_t pid, unsigned long addr)
 }
 
 /*
- * Map @len bytes of hugetlb pages of @huge_flag's size in an unprivileged child, the first one
- * faulted in when @populate_first, write-protect the range with userfaultfd, and check what
- * vmacct says about it: its maps row (only the present page is hugetlb; a marker maps nothing),
- * the same as smaps; the <pid> summary and the process's row of `all` agree with the row.
+ * Map @len bytes of hugetlb pages of @page bytes in an unprivileged child, the first one faulted
+ * in when @populate_first, write-protect the range with userfaultfd when @wp, and check what
+ * vmacct says about it: its maps row (only the present page is hugetlb; a marker or an empty
+ * entry maps nothing), the same as smaps; the <pid> summary and the process's row of `all` agree
+ * with the row.
  */
-static void check_uffd_case(struct __test_metadata *_metadata, size_t len, int huge_flag,
-			    bool populate_first)
+static void check_uffd_case(struct __test_metadata *_metadata, size_t len, size_t page,
+			    bool populate_first, bool wp)
 {
 	struct uffd_case *u = map_shared(sizeof(*u));
-	uint64_t want_hugetlb = populate_first ? KB(HPAGE) : 0;
+	uint64_t want_hugetlb = populate_first ? KB(page) : 0;
 	struct vmacct_counts want = want_row(KB(len)), row, sum, *rows;
 	unsigned long marker;
 	struct smaps_counts s;
@@ -367,8 +372,10 @@ static void check_uffd_case(struct __test_metadata *_metadata, size_t len, int h
 
 	ASSERT_NE(NULL, u);
 	u->len = len;
-	u->huge_flag = huge_flag;
+	u->page = page;
+	u->huge_flag = __builtin_ctzl(page) << MAP_HUGE_SHIFT;
 	u->populate_first = populate_first;
+	u->wp = wp;
 	c = start_frozen(uffd_child, u);
 	ASSERT_GT(c.pid, 0);
 	if (u->skip)
@@ -376,18 +383,22 @@ static void check_uffd_case(struct __test_metadata *_metadata, size_t len, int h
 	EXPECT_FALSE(u->failed) TH_LOG("%s", u->msg);
 	if (u->failed)
 		goto out;
-	printf("# %zu MiB at %#lx, uffd features %#" PRIx64 "\n", len / MiB, u->addr, u->features);
+	printf("# %zu KiB at %#lx, uffd features %#" PRIx64 "\n", len >> 10, u->addr, u->features);
 
 	/*
 	 * The state under test must exist, or a pass would mean nothing: the kernel reports a
 	 * marker in pagemap as PM_UFFD_WP without PM_PRESENT. (Older kernels install one only
 	 * where the upper page-table levels already exist; newer ones allocate them for it.)
 	 */
-	marker = u->addr + len - (populate_first ? HPAGE : len);
+	marker = u->addr + len - (populate_first ? page : len);
 	e = pagemap_entry(c.pid, marker);
-	if (!(e & PM_UFFD_WP) || (e & PM_PRESENT))
+	if (wp && (!(e & PM_UFFD_WP) || (e & PM_PRESENT)))
 		SKIP(goto out, "no uffd-wp marker at %#lx (pagemap %#" PRIx64 ")", marker, e);
-	if (populate_first) {
+	EXPECT_FALSE(!!(e & PM_PRESENT)) TH_LOG("the last huge page is present");
+	if (!wp) {
+		EXPECT_TRUE(!!(pagemap_entry(c.pid, u->addr) & PM_PRESENT))
+			TH_LOG("the first huge page is not present");
+	} else if (populate_first) {
 		e = pagemap_entry(c.pid, u->addr) & (PM_PRESENT | PM_UFFD_WP);
 		EXPECT_EQ(PM_PRESENT | PM_UFFD_WP, e)
 			TH_LOG("the first huge page is not present and write-protected");
@@ -430,13 +441,48 @@ TEST(hugetlb_1g_uffd_wp_markers)
 {
 	if (getenv("VMACCT_STATES_SKIP_HUGETLB_1G"))
 		SKIP(return, "VMACCT_STATES_SKIP_HUGETLB_1G is set");
-	check_uffd_case(_metadata, GiB, MAP_HUGE_1GB, false);
+	check_uffd_case(_metadata, GiB, GiB, false, true);
 }
 
 /* 4 MiB of 2 MiB hugetlb pages: the first present (and write-protected), a marker in the next. */
 TEST(hugetlb_2m_uffd_wp_markers)
 {
-	check_uffd_case(_metadata, 2 * HPAGE, MAP_HUGE_2MB, true);
+	check_uffd_case(_metadata, 2 * HPAGE, HPAGE, true, true);
+}
+
+/*
+ * Two hugetlb pages of @page bytes, the first faulted in: one page of hugetlb. The pool gets a
+ * page of that size for the test when it has none.
+ */
+static void check_huge_size(struct __test_metadata *_metadata, size_t page)
+{
+	char path[128], old[32];
+	long n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/nr_hugepages",
+		 page >> 10);
+	n = read_long(path, -1);
+	if (n < 0)
+		SKIP(return, "no %zu KiB hugetlb pages here (arm64 with 4 KiB pages has them)",
+		     page >> 10);
+	snprintf(old, sizeof(old), "%ld", n);
+	if (n < 1 && write_file(path, "1"))
+		SKIP(return, "cannot write %s", path);
+	check_uffd_case(_metadata, 2 * page, page, true, false);
+	if (n < 1)
+		write_file(path, old);
+}
+
+/* arm64's 64 KiB hugetlb page: 16 contiguous PTEs, found through the PTE table. */
+TEST(hugetlb_64k_contiguous_ptes)
+{
+	check_huge_size(_metadata, 64 << 10);
+}
+
+/* arm64's 32 MiB hugetlb page: 16 contiguous PMDs, counted once, by the first. */
+TEST(hugetlb_32m_contiguous_pmds)
+{
+	check_huge_size(_metadata, 32 * MiB);
 }
 
 /* One read of a busy child's <pid> file: 0, or -1 (printed) when it failed. */
