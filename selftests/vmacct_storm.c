@@ -282,6 +282,12 @@ int main(void)
 		       slowest, lone[2], (double)nreaders / ncpu, lone[2] * nreaders / ncpu);
 	ksft_print_msg("target mmap+fault+munmap: idle p50 %ld us p99 %ld us (%d samples); storm p50 %ld us p99 %ld us (%d samples)\n",
 		       idle50, idle99, n_idle, storm50, storm99, n_storm);
+	/* For make bench (scripts/bench/guest-payload-bench.sh), whose summary takes these lines. */
+	ksft_print_msg("RESULT-INFO storm/slowest_read_over_fair_share %.2f\n",
+		       slowest / (lone[2] * nreaders / ncpu));
+	if (idle99 > 0 && storm99 > 0)
+		ksft_print_msg("RESULT-INFO storm/fault_p99_storm_over_idle %.2f\n",
+			       (double)storm99 / idle99);
 	ksft_test_result(!bad && done == nreaders,
 			 "%d concurrent readers completed %d reads each, %lu rows, every one consistent\n",
 			 nreaders, 2 * reads, rows);
