@@ -3,9 +3,12 @@
  * Reading under memory pressure: a hog allocates until the OOM killer kills it while readers loop
  * over all, maps/<pid> and <pid> (the hog's, their own, init's). oom_score_adj decides who dies, so
  * each case has one outcome:
- *   - the hog is the victim (adj 1000; readers -998): it dies, every reader lives;
- *   - a reader is the victim (adj 1000; the hog 0, the others -998): that reader dies first, and
+ *   - the hog is the victim (adj 1000; readers -1000): it dies, every reader lives;
+ *   - a reader is the victim (adj 1000; the hog 0, the others -1000): that reader dies first, and
  *     the hog, still allocating, next.
+ * The readers that must live are unkillable (-1000), not merely unlikely picks: a memory cgroup's
+ * OOM can come again while the killed hog is still giving its memory back (6.1 killed a reader at
+ * -998 so); with nothing killable in the cgroup, the allocation fails (ENOMEM, counted) instead.
  * Both run in the whole machine (the global OOM killer) and then inside a cgroup v2 memory
  * controller whose memory.max the hog and the readers share (skipped where the kernel has no
  * memory controller). Checked: every process ends (no hang; the bound is minutes, only a hang
@@ -274,6 +277,7 @@ static void run_case(int victim, bool cg)
 	const char *where = cg ? "memory cgroup" : "machine";
 	pid_t readers[NR_READERS], hog_pid;
 	int status[NR_READERS], hog_status, i, bad = 0;
+	bool reaped[NR_READERS];
 	double t0 = now(), deadline = t0 + HANG_SECONDS;
 	char pid_s[16];
 
@@ -289,7 +293,7 @@ static void run_case(int victim, bool cg)
 				if (write_file(CG "/cgroup.procs", pid_s))
 					_exit(4);
 			}
-			reader(i, i == victim ? 1000 : -998);
+			reader(i, i == victim ? 1000 : -1000);
 		}
 	}
 	hog_pid = fork();
@@ -310,19 +314,27 @@ static void run_case(int victim, bool cg)
 	}
 	hog_status = wait_bounded(hog_pid, deadline);
 	sh->oom_seen = 1;
-	/* The survivors read on after the kill: a few reads each, then stop. */
+	/* The survivors read on after the kill: a few reads each (or die: a failure), then stop. */
+	for (i = 0; i < NR_READERS; i++)
+		reaped[i] = i == victim;
 	while (now() < deadline) {
 		int short_of = 0;
 
-		for (i = 0; i < NR_READERS; i++)
-			short_of += i != victim && sh->r[i].after < AFTER_READS;
+		for (i = 0; i < NR_READERS; i++) {
+			if (reaped[i])
+				continue;
+			if (waitpid(readers[i], &status[i], WNOHANG) == readers[i])
+				reaped[i] = true;
+			else
+				short_of += sh->r[i].after < AFTER_READS;
+		}
 		if (!short_of)
 			break;
 		usleep(50 * 1000);
 	}
 	sh->stop = 1;
 	for (i = 0; i < NR_READERS; i++)
-		if (i != victim)
+		if (!reaped[i])
 			status[i] = wait_bounded(readers[i], deadline);
 
 	ksft_print_msg("%s, %s the victim: hog status %#x, after %.1f s\n", where,
