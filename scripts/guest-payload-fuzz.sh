@@ -9,8 +9,10 @@ if [ ! -f /vmacct/selftests/run_vmacct.sh ]; then
 	exit 1
 fi
 # New seeds only: the recorded ones (fuzz_seeds) are make check's.
-# FUZZ_TESTS: vmacct_fuzz, and vmacct_syscalls when asked for (VMACCT_FUZZ_TESTS), for as long.
+# FUZZ_TESTS: vmacct_fuzz, and what else is asked for (VMACCT_FUZZ_TESTS): vmacct_syscalls for as
+# long, vmacct_pressure with all its cases.
 cd /vmacct/selftests && VMACCT_TESTS=${FUZZ_TESTS:-vmacct_fuzz} VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
 	VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_ARGS="$FUZZ_ARGS" VMACCT_FUZZ_REPLAY=0 \
-	VMACCT_SYSCALLS_SECONDS=$FUZZ_SECONDS VMACCT_SYSCALLS_SEED=$FUZZ_SEED sh ./run_vmacct.sh
+	VMACCT_SYSCALLS_SECONDS=$FUZZ_SECONDS VMACCT_SYSCALLS_SEED=$FUZZ_SEED VMACCT_PRESSURE_FULL=1 \
+	sh ./run_vmacct.sh
 echo "vmacct-fuzz: exit $?"
