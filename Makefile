@@ -16,6 +16,12 @@
 #   make fuzz            vmacct_fuzz alone for SECONDS (600) per kernel, two guests at a time (not part
 #                        of check; KERNELS="6.12 7.2", SEED=N first seed, SECONDS=0 one seed,
 #                        FUZZ_ARGS="--steps N --no-op NAME"; results in build/fuzz-<kernel>.txt)
+#   make deb             the Debian packages vmacct-dkms and vmacct (dh, dh-dkms; lintian-checked)
+#                        in the DKMS kernel's build root, into build/deb/
+#   make report          how wrong top's SHR is on a real Debian system: per kernel (image=deb, or
+#                        KERNELS=6.12), its release booted with systemd, sshd, nginx, PostgreSQL, Redis
+#                        (BGSAVE), apache2 and a forked Python pool; build/shr-report.{md,json} and the
+#                        chart build/shr-chart.svg (scripts/report/; not part of check: VMACCT_REPORT=1)
 #   make demo            boot the default kernel with a demonstration workload and show vmacct's view
 #   make refresh         pick up newer kernels from the archive for the cached matrix
 #   make clean           remove everything built
@@ -56,6 +62,12 @@ check-quick:
 demo:
 	scripts/demo.sh
 
+deb:
+	scripts/deb.sh
+
+report:
+	scripts/report/report.sh $(KERNELS)
+
 bench:
 	scripts/bench.sh $(KERNELS)
 
@@ -80,4 +92,4 @@ help:
 	@sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' $(firstword $(MAKEFILE_LIST))
 
 .PHONY: all module modules_install reader reader_install selftests install check check-quick bench \
-	fuzz demo refresh clean help
+	fuzz demo deb report refresh clean help

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`: boot the default kernel with vmacct and a small pre-fork workload, and show what vmacct
-# sees next to what top's counters say, and what the release's procps top itself printed. Installs what is missing (as root) on a fresh Debian machine.
+# sees next to what top's counters say, and what the release's procps top itself printed; then the
+# group views with the workload run as a service in its own cgroup. Installs what is missing (as
+# root) on a fresh Debian machine.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,7 +22,18 @@ data=/tmp/demo.data
 if modprobe ext4 && modprobe brd rd_nr=1 rd_size=65536 && mke2fs -q /dev/ram0 && mkdir -p /mnt && mount /dev/ram0 /mnt; then
 	data=/mnt/demo.data
 fi
-/vmacct/demo-workload /tmp/demo.pid $data &
+# The workload runs as a service would: in its own cgroup (v2, memory controller on), where it
+# first writes a 16 MiB log file it never maps (page cache charged to the service, not mapped).
+cg=/sys/fs/cgroup
+mkdir -p $cg
+mount -t cgroup2 none $cg 2>/dev/null
+svc=
+if echo +memory >$cg/cgroup.subtree_control && mkdir -p $cg/demo.service; then
+	svc=$cg/demo.service
+fi
+# shellcheck disable=SC2016 # $$ is the inner shell's: it moves itself, then becomes the workload
+sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs"; dd if=/dev/zero of="$2.log" bs=1M count=16 2>/dev/null
+	exec /vmacct/demo-workload /tmp/demo.pid "$2"' sh "$svc" "$data" &
 while [ ! -s /tmp/demo.pid ]; do sleep 0.2; done
 pid=$(cat /tmp/demo.pid)
 echo "=== demo: a parent with 32 MiB anonymous memory shared copy-on-write with 3 workers,"
@@ -48,6 +61,16 @@ if command -v vmacct >/dev/null; then
 		echo "=== vmacct --compare-top $pid (what $(/usr/bin/top -V | head -n 1) itself printed)"
 		vmacct --compare-top "$pid"
 	fi
+	echo "=== vmacct -g comm -n 4 (per program: each page once, what stopping it frees)"
+	vmacct -g comm -n 4
+	if [ -n "$svc" ]; then
+		echo "=== vmacct -g cgroup (the service's cgroup: what it maps beside what it was charged)"
+		vmacct -g cgroup
+	fi
+	echo "=== vmacct --with $pid (who shares memory with the parent)"
+	vmacct --with "$pid"
+	echo "=== vmacct -f -c demo-workload (per file, over the workload's processes)"
+	vmacct -f -c demo-workload
 fi
 echo "=== end of demo"
 PAYLOAD

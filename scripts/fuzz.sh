@@ -61,8 +61,11 @@ fuzz_kernel() {
 		echo "build-failed" >"$B/fuzz/$k.status"
 		return
 	fi
-	"$VMACCT_TOP/scripts/guest.sh" --mem "$mem" --timeout $((seconds + 900)) --log "$log" "$k" \
-		"$B/fuzz/payload.sh" 2>"$B/fuzz/$k-guest.txt" || st=guest-report
+	local huge=()
+	# The 1 GiB hugetlb page reserved at boot, as make check does (scripts/check.sh says why).
+	kernel_is "$k" debug || huge=(--append "hugepagesz=1G hugepages=1")
+	"$VMACCT_TOP/scripts/guest.sh" --mem "$mem" ${huge[@]+"${huge[@]}"} --timeout $((seconds + 900)) \
+		--log "$log" "$k" "$B/fuzz/payload.sh" 2>"$B/fuzz/$k-guest.txt" || st=guest-report
 	# The fuzzer's own lines (run_vmacct.sh indents them), without the kernel's.
 	grep -vE '^(dmesg: |\[ *[0-9]+\.[0-9]+\])' "$log" | sed -n 's/^  //p' >"$out"
 	if grep -qE '^not ok|^# MISMATCH|^# SEED FAILED|^# the fuzzer died' "$out"; then

@@ -23,10 +23,12 @@ unload() {
 	done
 }
 reload() { unload && [ ! -e $D/version ] && insmod /vmacct/vmacct.ko && version_is; }
-dkms_module() {
-	unload && insmod /vmacct/vmacct-dkms.ko && version_is && unload &&
-		insmod /vmacct/vmacct.ko && version_is
+# other_module KO: another build of the module loads and works, then the W=1 build is back.
+other_module() {
+	unload && insmod "$1" && version_is && unload && insmod /vmacct/vmacct.ko && version_is
 }
+dkms_module() { other_module /vmacct/vmacct-dkms.ko; }
+deb_module() { other_module /vmacct/vmacct-deb.ko; }
 # An open file keeps the module: rmmod must refuse (EBUSY), not crash, and work once it is closed.
 busy_while_open() {
 	exec 3<$D/version
@@ -50,6 +52,9 @@ basics_list() {
 		busy_while_open "rmmod refuses while a file is open, works after close"
 	if [ -f /vmacct/vmacct-dkms.ko ]; then
 		printf '%s\t%s\n' dkms_module "module built by dkms loads and works"
+	fi
+	if [ -f /vmacct/vmacct-deb.ko ]; then
+		printf '%s\t%s\n' deb_module "module built by installing the vmacct-dkms package loads and works"
 	fi
 }
 

@@ -352,6 +352,8 @@ int vm_explain_nopid(const struct vm_source *src, int pid)
 /* The error of a per-process file, in a user's words. */
 static int vm_pid_error(const struct vm_source *src, const char *path, int pid, int err)
 {
+	if ((err == ENOENT || err == ESRCH) && src->quiet_gone)
+		return VM_EXIT_NOPID;
 	if (err == ENOENT || err == ESRCH)
 		return vm_explain_nopid(src, pid);
 	if (err == EACCES || err == EPERM) {

@@ -17,11 +17,17 @@
 
 #define VM_GROUP_MAX_FIELDS 32
 
+/* The memory cgroup's own memory.stat lines beside a cgroup's row (kB). */
+enum { VM_MEMCG_ANON, VM_MEMCG_FILE, VM_MEMCG_SHMEM, VM_MEMCG_NR };
+static const char *const vm_memcg_keys[VM_MEMCG_NR] = { "anon", "file", "shmem" };
+
 /* One row of a group file: its key (uid or name), procs and the numbers, by header name. */
 struct vm_group_row {
 	long uid;			/* users: the uid; -1 otherwise */
-	struct vm_bytes name;		/* comms: the name; sharing: the comm */
+	struct vm_bytes name;		/* comms: the name; sharing: the comm; cgroups: the path */
 	uint64_t v[VM_GROUP_MAX_FIELDS];
+	bool has_memcg;			/* cgroups: memory.stat was read */
+	uint64_t memcg[VM_MEMCG_NR];
 };
 
 struct vm_group_file {
@@ -233,11 +239,202 @@ static void vm_group_json(FILE *f, const struct vm_group_file *g, const char *wh
 				jsonw_uint_field(w, g->names[k], r->v[k]);
 			}
 		}
+		for (k = 0; !strcmp(what, "cgroup") && k < VM_MEMCG_NR; k++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "memcg_%s", vm_memcg_keys[k]);
+			if (r->has_memcg) {
+				jsonw_uint_field(w, key, r->memcg[k]);
+			} else {
+				jsonw_name(w, key);
+				jsonw_null(w);
+			}
+		}
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
 	jsonw_end_object(w);
 	jsonw_destroy(&w);
+}
+
+/*
+ * The anon, file and shmem lines of the cgroup's memory.stat (bytes there, kB here), read right
+ * after the module's file: a few milliseconds later than memory_current, which the module read
+ * during its walk. A cgroup without the memory controller, or a cgroupfs the reader cannot see
+ * (another cgroup namespace, a fixture without one), has none: the row shows "-" (JSON null).
+ */
+static void vm_read_memcg(const struct vm_source *src, struct vm_group_row *r)
+{
+	char path[4096], *text, *line, *save;
+	unsigned int seen = 0;
+	size_t len;
+	int k;
+
+	if (!r->name.s || memchr(r->name.s, '\0', r->name.len) ||
+	    snprintf(path, sizeof(path), "%s%.*s/memory.stat", src->cgroupfs, (int)r->name.len,
+		     r->name.s) >= (int)sizeof(path) || vm_slurp(path, &text, &len))
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		uint64_t bytes;
+
+		if (!sp)
+			continue;
+		*sp = '\0';
+		for (k = 0; k < VM_MEMCG_NR; k++) {
+			if (strcmp(line, vm_memcg_keys[k]) || !vm_parse_u64(sp + 1, &bytes))
+				continue;
+			r->memcg[k] = bytes / 1024;
+			seen |= 1U << k;
+		}
+	}
+	free(text);
+	r->has_memcg = seen == (1U << VM_MEMCG_NR) - 1;
+}
+
+/* The label set of a group's series: by="user|comm|cgroup", group="NAME" (and uid="N"). */
+static void vm_group_prom_labels(FILE *f, const struct vm_group_row *r, const char *by)
+{
+	char user[64];
+	struct vm_bytes b = r->name;
+
+	if (r->uid >= 0 && !b.s) {
+		b.s = (char *)vm_user_name(r->uid, user, sizeof(user));
+		b.len = strlen(b.s);
+	}
+	fprintf(f, "{by=\"%s\",group=\"", by);
+	vm_put_prom_label(f, &b);
+	fputc('"', f);
+	if (r->uid >= 0 && !r->name.s)
+		fprintf(f, ",uid=\"%ld\"", r->uid);
+	fputs("}", f);
+}
+
+/* The HELP line of a group column; README.md, "The numbers of a group", defines each. */
+static const char *vm_group_help(const char *col)
+{
+	static const char *const help[][2] = {
+		{ "procs", "Processes in the group (a cgroup: in its whole subtree)." },
+		{ "resident", "Resident memory mapped by the group's processes, each page once." },
+		{ "unique", "Resident memory mapped only by the group: what stopping it frees." },
+		{ "shared_out", "Resident memory the group maps that processes outside it map too." },
+		{ "pss", "Sum of the group's processes' proportional set sizes." },
+		{ "swap", "Swapped-out memory of the group's processes." },
+		{ "memory_current", "The cgroup's memory.current (charged, not mapped)." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+		if (!strcmp(col, help[i][0]))
+			return help[i][1];
+	return "vmacct's group column of that name (README.md, \"The numbers of a group\").";
+}
+
+/*
+ * --prometheus for a group view: vmacct_group_<column>_bytes for every size column of the file
+ * (vmacct_group_procs for the count), and for cgroups memory_current and memory.stat's anon, file
+ * and shmem as vmacct_group_memcg_*_bytes. A group's series replace its processes' ones in a
+ * scrape: one per user, program or cgroup instead of one per pid, which churns with every fork.
+ */
+static void vm_group_prom(FILE *f, const struct vm_group_file *g, const char *by, size_t n,
+			  const struct vm_opts *o)
+{
+	size_t i;
+	int k;
+
+	fputs("# HELP vmacct_build_info The versions of the vmacct reader and module (value 1).\n"
+	      "# TYPE vmacct_build_info gauge\n", f);
+	fprintf(f, "vmacct_build_info{version=\"%s\",module_version=\"%s\"} 1\n",
+		VMACCT_READER_VERSION, o->version ? o->version : "");
+	for (k = 0; k < g->nfields; k++) {
+		bool count = !strcmp(g->names[k], "procs");
+
+		fprintf(f, "# HELP vmacct_group_%s%s %s\n# TYPE vmacct_group_%s%s gauge\n",
+			g->names[k], count ? "" : "_bytes", vm_group_help(g->names[k]), g->names[k],
+			count ? "" : "_bytes");
+		for (i = 0; i < n; i++) {
+			const struct vm_group_row *r = &g->rows[i];
+
+			if (r->v[k] == VM_GROUP_NONE)
+				continue;
+			fprintf(f, "vmacct_group_%s%s", g->names[k], count ? "" : "_bytes");
+			vm_group_prom_labels(f, r, by);
+			fprintf(f, " %" PRIu64 "\n", count ? r->v[k] : r->v[k] * 1024);
+		}
+	}
+	if (strcmp(by, "cgroup"))
+		return;
+	for (k = 0; k < VM_MEMCG_NR; k++) {
+		fprintf(f, "# HELP vmacct_group_memcg_%s_bytes The %s line of the cgroup's "
+			"memory.stat (charged, not mapped).\n# TYPE vmacct_group_memcg_%s_bytes "
+			"gauge\n", vm_memcg_keys[k], vm_memcg_keys[k], vm_memcg_keys[k]);
+		for (i = 0; i < n; i++) {
+			if (!g->rows[i].has_memcg)
+				continue;
+			fprintf(f, "vmacct_group_memcg_%s_bytes", vm_memcg_keys[k]);
+			vm_group_prom_labels(f, &g->rows[i], by);
+			fprintf(f, " %" PRIu64 "\n", g->rows[i].memcg[k] * 1024);
+		}
+	}
+}
+
+/*
+ * The verdict of the cgroup view, as the process view has one for SHR: for the cgroup whose
+ * charge is furthest from what it maps, which kind of memory makes the difference. memory.stat's
+ * file includes shmem; vmacct's file does not, so file is compared without shmem.
+ */
+static void vm_cgroup_verdict(FILE *f, const struct vm_group_file *g, const struct vm_opts *o)
+{
+	static const char *const kinds[VM_MEMCG_NR] = { "anon", "file", "shmem" };
+	const struct vm_group_row *worst = NULL;
+	int64_t worst_gap = 0, gap, kgap[VM_MEMCG_NR];
+	char b1[32], b2[32], b3[32];
+	size_t i;
+	int k, big = 0;
+
+	for (i = 0; i < g->n; i++) {
+		const struct vm_group_row *r = &g->rows[i];
+		uint64_t cur = vm_group_get(g, r, "memory_current");
+
+		if (cur == VM_GROUP_NONE || !r->has_memcg)
+			continue;
+		gap = (int64_t)cur - (int64_t)vm_group_get(g, r, "resident");
+		if (!worst || llabs(gap) > llabs(worst_gap)) {
+			worst = r;
+			worst_gap = gap;
+		}
+	}
+	if (!worst)
+		return;
+	fputs("Furthest from its charge: ", f);
+	vm_put_table_text(f, &worst->name, 0);
+	vm_human(b1, sizeof(b1), worst_gap, true, o->kb);
+	fprintf(f, " (CUR-RES %s). Charged (memory.stat) vs mapped (vmacct):", b1);
+	for (k = 0; k < VM_MEMCG_NR; k++) {
+		char u[32], s[32];
+		int64_t charged = (int64_t)worst->memcg[k], mapped;
+
+		if (k == VM_MEMCG_FILE)
+			charged -= (int64_t)worst->memcg[VM_MEMCG_SHMEM];
+		snprintf(u, sizeof(u), "%s_unique", kinds[k]);
+		snprintf(s, sizeof(s), "%s_shared_out", kinds[k]);
+		mapped = (int64_t)(vm_group_get(g, worst, u) + vm_group_get(g, worst, s));
+		kgap[k] = charged - mapped;
+		vm_human(b2, sizeof(b2), charged, false, o->kb);
+		vm_human(b3, sizeof(b3), mapped, false, o->kb);
+		fprintf(f, "%s %s %s vs %s", k ? "," : "", kinds[k], b2, b3);
+		if (llabs(kgap[k]) > llabs(kgap[big]))
+			big = k;
+	}
+	fprintf(f, ". Most of the difference is %s: %s.\n", kinds[big],
+		big == VM_MEMCG_FILE ? (kgap[big] > 0 ?
+			"page cache charged to the cgroup that its processes do not map" :
+			"file pages its processes map but another cgroup was charged for") :
+		big == VM_MEMCG_SHMEM ? (kgap[big] > 0 ?
+			"shmem/tmpfs charged to the cgroup and not mapped (files in tmpfs, or unmapped segments)" :
+			"shmem its processes map that another cgroup was charged for") :
+		(kgap[big] > 0 ? "anonymous memory charged but not mapped (being freed, or swap cache)" :
+			"anonymous pages its processes map that another cgroup was charged for (inherited across a fork from outside)"));
 }
 
 int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
@@ -271,10 +468,16 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 		r = VM_EXIT_VERSION;
 		goto out;
 	}
+	for (i = 0; cgroups && i < g.n; i++)
+		vm_read_memcg(src, &g.rows[i]);
 	vm_group_sort(&g, "resident");
 	n = o->limit >= 0 && (size_t)o->limit < g.n ? (size_t)o->limit : g.n;
 	if (mode == MODE_JSON) {
 		vm_group_json(f, &g, by, users ? "uid" : NULL, n, o);
+		goto out;
+	}
+	if (mode == MODE_PROM) {
+		vm_group_prom(f, &g, by, n, o);
 		goto out;
 	}
 	if (cgroups)
@@ -327,6 +530,7 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 			"was charged (memory.current: page cache it read long ago and no longer maps "
 			"included, shared pages charged to whichever cgroup touched them first); "
 			"CUR-RES = CURRENT - RES.\n");
+		vm_cgroup_verdict(f, &g, o);
 	} else {
 		char res[32], pss[32];
 

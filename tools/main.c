@@ -56,8 +56,13 @@ static const char usage[] =
 "Groups (each a view of its own; with -n, -k, --json, --pretty):\n"
 "  -g, --group user|comm|cgroup  per user, process name or cgroup: PROCS, RES\n"
 "                            (each page once), UNIQUE (only the group maps it),\n"
-"                            SHR-OUT, PSS (cgroup: and memory.current)\n"
+"                            SHR-OUT, PSS (cgroup: and memory.current, and\n"
+"                            memory.stat's anon/file/shmem in JSON and -P);\n"
+"                            also --prometheus and --output\n"
 "      --with PID            the processes that map pages PID maps, by kind\n"
+"  -f, --files               per mapped file or kind of anonymous memory, over\n"
+"                            the processes (-p, -u, -c pick them): PROCS and\n"
+"                            the sums of RSS, PSS, PRIVATE (USS), SWAP\n"
 "Output:\n"
 "  -j, --json                one JSON document (debugfs field names, kB);\n"
 "                            with --watch, one document per line\n"
@@ -69,6 +74,8 @@ static const char usage[] =
 "      --root DIR            the module's directory (default\n"
 "                            " VMACCT_DEFAULT_ROOT ", or $VMACCT_ROOT)\n"
 "      --proc DIR            procfs (default /proc, or $VMACCT_PROC)\n"
+"      --cgroupfs DIR        the cgroup v2 mount, for memory.stat (default\n"
+"                            /sys/fs/cgroup, or $VMACCT_CGROUPFS)\n"
 "  -h, --help                this help\n"
 "  -V, --version             the reader's version\n"
 "\n"
@@ -297,7 +304,7 @@ static void vm_screen(struct vm_opts *o, bool watch)
 int main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_ROOT, OPT_PRETTY, OPT_COMPARE, OPT_CMDLINE, OPT_COUNT,
-		OPT_OUTPUT, OPT_WITH };
+		OPT_OUTPUT, OPT_WITH, OPT_CGROUPFS };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "user", required_argument, NULL, 'u' },
@@ -317,17 +324,20 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "compare-top", no_argument, NULL, OPT_COMPARE },
 		{ "group", required_argument, NULL, 'g' },
+		{ "files", no_argument, NULL, 'f' },
 		{ "with", required_argument, NULL, OPT_WITH },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "proc", required_argument, NULL, OPT_PROC },
+		{ "cgroupfs", required_argument, NULL, OPT_CGROUPFS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_opts o = { .limit = -1, .sort_field = VF_TOP_RES };
-	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC") };
+	struct vm_source src = { .root = getenv("VMACCT_ROOT"), .proc = getenv("VMACCT_PROC"),
+				 .cgroupfs = getenv("VMACCT_CGROUPFS") };
 	struct vm_filter flt = { 0 };
-	bool compare = false, limit_set = false;
+	bool compare = false, limit_set = false, files = false;
 	const char *regex = NULL, *cols = NULL, *output = NULL, *group = NULL;
 	long with = 0;
 	double watch = 0;
@@ -338,7 +348,7 @@ int main(int argc, char **argv)
 
 	/* getopt's own messages would start with argv[0] ("./vmacct:"): every message says vmacct. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:u:c:s:rn:o:kmjPw:g:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:u:c:s:rn:o:kmjPw:g:fhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (vm_parse_pids(optarg, &flt.pids, &flt.npids)) {
@@ -436,6 +446,9 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'f':
+			files = true;
+			break;
 		case OPT_WITH:
 			if (vm_parse_long(optarg, 1, &with) || with > INT_MAX) {
 				r = vm_usage_error("--with needs a process id", optarg);
@@ -447,6 +460,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROC:
 			src.proc = optarg;
+			break;
+		case OPT_CGROUPFS:
+			src.cgroupfs = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -479,6 +495,8 @@ int main(int argc, char **argv)
 	}
 	if (!src.proc || !*src.proc)
 		src.proc = "/proc";
+	if (!src.cgroupfs || !*src.cgroupfs)
+		src.cgroupfs = "/sys/fs/cgroup";
 	for (i = optind; i < argc; i++) {
 		if (vm_parse_pids(argv[i], &pids, &npids)) {
 			r = vm_usage_error("not a process id", argv[i]);
@@ -489,12 +507,18 @@ int main(int argc, char **argv)
 	 * Every option either acts or is refused: a combination that would be ignored is a usage
 	 * error, so that nobody reads a table believing a filter or a limit was applied.
 	 */
-	if ((group || with) && (npids || o.maps || compare || mode == MODE_PROM || watch ||
+	if ((group || with) && (npids || o.maps || compare || (with && mode == MODE_PROM) || watch ||
 				o.sort_set || o.reverse || flt.npids || flt.nusers || regex || cols ||
-				o.cmdline || output || (group && with)))
+				o.cmdline || (with && output) || (group && with)))
 		r = vm_usage_error("-g and --with are views of their own: they take -n, -k, --json "
-				   "and --pretty only (and not each other)", NULL);
-	else if (o.kb && (group || with) && mode != MODE_TABLE)
+				   "and --pretty only, -g also --prometheus and --output (and not "
+				   "each other)", NULL);
+	else if (files && (npids || o.maps || compare || mode == MODE_PROM || watch || o.sort_set ||
+			   o.reverse || cols || o.cmdline || group || with))
+		r = vm_usage_error("-f is a view of its own: it takes -p, -u, -c to pick processes, -n, "
+				   "-k, --json, --pretty and --output only (no --prometheus: a series "
+				   "per file has no bound)", NULL);
+	else if (o.kb && (group || with || files) && mode != MODE_TABLE)
 		r = vm_usage_error("-k is for tables: JSON is always in kB", NULL);
 	else if (o.maps && !npids)
 		r = vm_usage_error("--maps needs one or more PIDs", NULL);
@@ -542,7 +566,7 @@ int main(int argc, char **argv)
 		r = VM_EXIT_USAGE;	/* the column was named */
 	else {
 		/* not root: the table and JSON fall back to the user's own processes */
-		src.quiet_perm = geteuid() != 0 && !npids && !compare && mode != MODE_PROM;
+		src.quiet_perm = geteuid() != 0 && !npids && !compare && mode != MODE_PROM && !files;
 		r = vm_check_version(&src, ver, sizeof(ver));
 		if (r == VM_EXIT_PERM && src.quiet_perm) {
 			fprintf(stderr, "vmacct: not root: showing only your own processes, from "
@@ -575,6 +599,8 @@ int main(int argc, char **argv)
 			open_memstream(&sbuf, &slen) : NULL;
 		if (group)
 			r = vm_show_groups(out, &src, &o, mode, group);
+		else if (files)
+			r = vm_show_files(out, &src, &o, mode, &flt);
 		else if (with)
 			r = vm_show_sharing(out, &src, &o, mode, (int)with);
 		else if (compare)

@@ -93,8 +93,10 @@ struct vm_maps {
 struct vm_source {
 	const char *root;	/* the module's debugfs directory */
 	const char *proc;	/* procfs, for the owner of a process (USER column) */
+	const char *cgroupfs;	/* the cgroup v2 mount: a cgroup's memory.stat (-g cgroup) */
 	bool root_is_default;
 	bool quiet_perm;	/* "not root" is explained by the caller (its fallback) */
+	bool quiet_gone;	/* a process that exited is VM_EXIT_NOPID without a message */
 };
 
 /* What the output is: a table, JSON or the Prometheus text format. */
@@ -198,6 +200,10 @@ int vm_show_groups(FILE *f, const struct vm_source *src, const struct vm_opts *o
 		   const char *by);
 int vm_show_sharing(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
 		    int pid);
+
+/* files_view.c: -f, per mapped file over the selected processes */
+int vm_show_files(FILE *f, const struct vm_source *src, const struct vm_opts *o, int mode,
+		  const struct vm_filter *flt);
 
 /* compare_top.c */
 struct vm_top_row {

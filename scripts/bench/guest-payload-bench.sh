@@ -15,7 +15,7 @@ section() { # section NAME
 
 say "# kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) vCPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM, vmacct $(cat $D/version), $BENCH_RUNS runs per median"
 # Nothing else runs in the guest; the memory the sections build is freed between them.
-for s in dense sparse scaling machine memory; do
+for s in dense sparse scaling machine small many memory; do
 	section $s
 done
 # The scrape storm of the selftests, on a machine of 200 more processes: 64 readers of all and

@@ -10,6 +10,8 @@
  *     scaling       64 MiB .. 4 GiB resident: time per resident page
  *     interference  page-fault latency of a 2 GiB process while a reader loops over it
  *     memory        kernel memory held per open file and left behind by many reads
+ *     small         a small process: the fixed cost of one <pid> read vs its smaps_rollup
+ *     many          10,000 small processes: all, users, comms, cgroups vs a smaps_rollup sweep
  *
  * Under TCG absolute times mean little, so every comparison is a ratio of medians measured in the
  * same guest, interleaved (A B, then B A, ...), after one warm-up read of each.
@@ -445,6 +447,40 @@ static uint64_t time_top(const char *top)
 	return now_ns() - t;
 }
 
+/*
+ * The group files walk every process once, as `all` does, and also remember every page mapped more
+ * than once (README, "The numbers of a group"): their cost beside `all`'s median @all_ns (sorted by
+ * the caller's median()) on the same machine. cgroups exists only where the kernel has cgroups.
+ */
+static void group_files(const char *section, uint64_t *all_ns, int n)
+{
+	static const char *const files[] = { "users", "comms", "cgroups" };
+	uint64_t *t = calloc(runs, sizeof(*t)), all = median(all_ns, n);
+	char path[128], name[64];
+	size_t f;
+	int i;
+
+	if (!t)
+		die("calloc");
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		snprintf(path, sizeof(path), VMACCT_DIR "/%s", files[f]);
+		if (access(path, R_OK)) {
+			printf("# %s: %s: skipped: no such file (a kernel without cgroups)\n", section,
+			       files[f]);
+			continue;
+		}
+		time_read(path);
+		for (i = 0; i < runs; i++)
+			t[i] = time_read(path);
+		printf("# %s: %s %.2f ms (median of %d), %.2f x all\n", section, files[f],
+		       ms(median(t, runs)), runs, (double)median(t, runs) / all);
+		snprintf(name, sizeof(name), "%s/%s vs all", section, files[f]);
+		/* the goal: a whole-machine group file costs at most 3 reads of all */
+		result(name, (double)median(t, runs) / all, 3.0);
+	}
+	free(t);
+}
+
 static void bench_machine(void)
 {
 	uint64_t *ta = calloc(runs, sizeof(*ta)), *ts = calloc(runs, sizeof(*ts));
@@ -494,6 +530,7 @@ static void bench_machine(void)
 	} else {
 		printf("# machine: top: skipped: no top in guest\n");
 	}
+	group_files("machine", ta, runs);
 	kill(-server, SIGKILL);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
@@ -821,6 +858,123 @@ static void bench_memory(void)
 	reap(mid);
 }
 
+/* --- small: the fixed cost of one read --- */
+
+static void setup_small(unsigned long unused)
+{
+	(void)unused;
+}
+
+/*
+ * A process with almost nothing mapped (this static binary, its stack): what a read costs
+ * before any page is walked, the open, the lookup of <pid> and the text, against the kernel's
+ * own smaps_rollup of the same process. Many reads per run, so that the clock resolves them.
+ */
+static uint64_t time_reads(const char *path, int n)
+{
+	uint64_t t = now_ns();
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (slurp(path) < 0)
+			die(path);
+	return now_ns() - t;
+}
+
+static void bench_small(void)
+{
+	enum { READS = 200 };
+	uint64_t *tv = calloc(runs, sizeof(*tv)), *ts = calloc(runs, sizeof(*ts));
+	pid_t small = spawn(setup_small, 0);
+	char vp[64], sp[64];
+	int i;
+
+	if (!tv || !ts)
+		die("calloc");
+	pid_paths(small, vp, sp, sizeof(vp));
+	printf("# small: process %d: resident %ld kB, mapped %ld kB\n", small,
+	       field_kb(vp, "resident"), field_kb(vp, "mapped"));
+	time_reads(vp, READS);
+	time_reads(sp, READS);
+	/* interleaved, the order alternating, as compare() does */
+	for (i = 0; i < runs; i++) {
+		if (i % 2) {
+			ts[i] = time_reads(sp, READS);
+			tv[i] = time_reads(vp, READS);
+		} else {
+			tv[i] = time_reads(vp, READS);
+			ts[i] = time_reads(sp, READS);
+		}
+	}
+	printf("# small: <pid> %.1f us, smaps_rollup %.1f us per read (medians of %d x %d)\n",
+	       median(tv, runs) / 1e3 / READS, median(ts, runs) / 1e3 / READS, runs, READS);
+	result("small/<pid> vs smaps_rollup", (double)median(tv, runs) / median(ts, runs), 2.0);
+	reap(small);
+	free(tv);
+	free(ts);
+}
+
+/* --- many: 10,000 processes --- */
+
+#define MANY 10000
+
+/* A process that forks MANY - 1 idle children, each a copy of its small self. */
+static void setup_many(unsigned long n)
+{
+	unsigned long i;
+
+	setpgid(0, 0);
+	for (i = 1; i < n; i++) {
+		pid_t c = fork();
+
+		if (c < 0)
+			die("fork (many)");
+		if (!c) {
+			for (;;)
+				pause();
+		}
+	}
+}
+
+static void bench_many(void)
+{
+	uint64_t *ta = calloc(runs, sizeof(*ta)), *ts = calloc(runs, sizeof(*ts));
+	uint64_t t0 = now_ns();
+	int i, nproc = 0, rows;
+	pid_t top;
+	char *s;
+
+	if (!ta || !ts)
+		die("calloc");
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	top = spawn(setup_many, MANY);
+	printf("# many: %d processes forked in %.1f s\n", MANY, (now_ns() - t0) / 1e9);
+	slurp(VMACCT_DIR "/all");
+	for (rows = -1, s = rbuf; (s = strchr(s, '\n')); s++)
+		rows++;
+	sweep_smaps(&nproc);
+	for (i = 0; i < runs; i++) {
+		if (i % 2) {
+			ts[i] = sweep_smaps(&nproc);
+			ta[i] = time_read(VMACCT_DIR "/all");
+		} else {
+			ta[i] = time_read(VMACCT_DIR "/all");
+			ts[i] = sweep_smaps(&nproc);
+		}
+	}
+	printf("# many: %d processes in /proc with smaps_rollup, %d rows in all\n", nproc, rows);
+	printf("# many: all %.1f ms (%.1f us a process), smaps_rollup sweep %.1f ms, ratio %.3f\n",
+	       ms(median(ta, runs)), median(ta, runs) / 1e3 / (rows > 0 ? rows : 1),
+	       ms(median(ts, runs)), (double)median(ta, runs) / median(ts, runs));
+	result("many/all vs smaps_rollup-sweep", (double)median(ta, runs) / median(ts, runs), 0.5);
+	group_files("many", ta, runs);
+	kill(-top, SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	free(ta);
+	free(ts);
+}
+
 int main(int argc, char **argv)
 {
 	int opt;
@@ -847,10 +1001,14 @@ int main(int argc, char **argv)
 		bench_interference();
 	else if (!strcmp(argv[optind], "memory"))
 		bench_memory();
+	else if (!strcmp(argv[optind], "small"))
+		bench_small();
+	else if (!strcmp(argv[optind], "many"))
+		bench_many();
 	else
 		goto usage;
 	return 0;
 usage:
-	fprintf(stderr, "usage: vmacct_bench [-n RUNS] dense|machine|sparse|scaling|interference|memory\n");
+	fprintf(stderr, "usage: vmacct_bench [-n RUNS] dense|machine|sparse|scaling|interference|memory|small|many\n");
 	return 2;
 }

@@ -21,7 +21,7 @@ rm -rf "$out"
 mkdir -p "$out"
 export VMACCT_PASSWD="$FX/synthetic/passwd"
 export VMACCT_NOW=1764633600.25	# the JSON timestamp: 2025-12-02T00:00:00.250Z
-unset VMACCT_ROOT VMACCT_PROC VMACCT_TOP COLUMNS LINES
+unset VMACCT_ROOT VMACCT_PROC VMACCT_CGROUPFS VMACCT_TOP COLUMNS LINES
 
 # One KTAP document, through the emitter every vmacct shell test uses. The plan is known only at
 # the end: the results go to a file first (stdout is that file until the end), then the header,
@@ -41,7 +41,8 @@ golden() {
 	local name=$1 fx=$2
 	shift 2
 	# RUN_AS: a command to run the reader through (setpriv, for the tests as nobody)
-	${RUN_AS:-} "$V" --root "$FX/$fx" --proc "$FX/$fx/proc" "$@" >"$out/$name.out" 2>"$out/$name.err"
+	${RUN_AS:-} "$V" --root "$FX/$fx" --proc "$FX/$fx/proc" --cgroupfs "$FX/$fx/cgroup" "$@" \
+		>"$out/$name.out" 2>"$out/$name.err"
 	echo "exit $?" >>"$out/$name.err"
 	if [ $update = 1 ]; then
 		cp "$out/$name.out" "$EXP/$name.out"
@@ -83,6 +84,22 @@ golden synthetic_groups_comm_kb synthetic -g comm -k -n 3
 golden synthetic_groups_cgroup synthetic -g cgroup
 golden synthetic_groups_cgroup_json synthetic -g cgroup --pretty
 golden synthetic_groups_json synthetic -g user --pretty
+golden synthetic_groups_user_prom synthetic -g user -P
+golden synthetic_groups_cgroup_prom synthetic -g cgroup -P -n 3
+golden synthetic_files synthetic -f
+golden synthetic_files_json synthetic -f --pretty
+golden synthetic_files_user synthetic -f -u postgres -k
+golden guest_files guest-6.12 -f -n 3
+check "files view: its PSS, RSS and PRIVATE sums equal those of every mapping of every process" \
+	"python3 -c 'import json, sys
+f = json.load(open(sys.argv[1]))
+tot = {k: sum(r[k] for r in f[\"files\"]) for k in (\"pss\", \"resident\", \"private\")}
+want = {\"pss\": 0, \"resident\": 0, \"private\": 0}
+for pid in (4242, 777):
+	for line in open(sys.argv[2] + \"/maps/%d\" % pid).read().splitlines()[1:]:
+		v = line.split(\" \")
+		want[\"resident\"] += int(v[3]); want[\"pss\"] += int(v[6]); want[\"private\"] += int(v[5])
+assert f[\"processes\"] == 2 and tot == want, (tot, want)' '$out/synthetic_files_json.out' '$FX/synthetic'"
 golden synthetic_with synthetic --with 4242
 golden synthetic_with_json synthetic --with 4242 -j
 golden synthetic_with_gone synthetic --with 99999
@@ -208,7 +225,7 @@ if [ -z "$promtool" ] && command -v apt-get >/dev/null && command -v dpkg-deb >/
 	fi
 	rm -f "$out"/prometheus_*.deb
 fi
-for p in synthetic_prom guest_prom; do
+for p in synthetic_prom guest_prom synthetic_groups_user_prom synthetic_groups_cgroup_prom; do
 	if [ -n "$promtool" ]; then
 		check "$p passes promtool check metrics" "'$promtool' check metrics <'$out/$p.out'"
 	else
@@ -269,9 +286,9 @@ check "usage errors: exit 2" \
 check "every combination that would be ignored is refused: exit 2" \
 	"for a in '-P -n 1 -m 1' '-m -P 1' '-P -w 1' '-n 1 1' '-k 1' '-k -j' '-k -P' '-o pid -j' \
 		'--cmdline -P' '--cmdline 1' '--count 2' '-s pss 1' '-r 1' '-p 1 1' '-u root 1' '-c x 1' \
-		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1' '-g user -s pss' '-g comm -P' \
+		'--compare-top -m 1' '--compare-top -k 1' '-n 2 -m -j 1' '-g user -s pss' '--with 1 -P' \
 		'-g user 1' '--with 1 -g user' '--with 1 -m' '-g user -k -j' '-g nope' '--with x' \
-		'-g cgroup -P' '-g cgroup -w 1'; do
+		'--with 1 --output x' '-g cgroup -w 1' '-f -P' '-f 1' '-f -s pss' '-f -g user' '-f -k -j'; do
 		r=\$(ex --root '$FX/synthetic' \$a); [ \$r = 2 ] || { echo \"\$a: exit \$r\"; exit 1; }
 	done"
 check "bad arguments: exit 2 (-p, -u, -c, -o, --count)" \
