@@ -262,7 +262,7 @@ static void vmacct_cgroup_read_free(struct vmacct_cgroup_read *r)
 static int vmacct_cgroups_open(struct inode *inode, struct file *file)
 {
 	struct vmacct_cgroup_read *r;
-	int ret = vmacct_open_check(file);
+	int ret = vmacct_open_check_private(file);
 
 	if (ret)
 		return ret;

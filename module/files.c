@@ -13,6 +13,8 @@
  * - Every file_operations has .owner = THIS_MODULE: an open file pins the module (rmmod says "in
  *   use") instead of leaving code behind that is about to be freed.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -68,14 +70,35 @@ int vmacct_open_check(struct file *file)
 }
 
 /*
- * A file whose whole text one show() makes at the first read (so 1-byte reads see one snapshot),
- * with @show's m->private = the inode's i_private. DEFINE_SHOW_ATTRIBUTE() with the read-only
- * check.
+ * The files that show processes' memory (all but version and stats) show what /proc/<pid>/smaps
+ * shows, so they are for whoever could read every process's smaps. smaps asks
+ * ptrace_may_access(PTRACE_MODE_READ_FSCREDS) (mm_access()), which is not exported to modules;
+ * what makes that succeed for every process is CAP_SYS_PTRACE over the initial user namespace, so
+ * that is what this asks of the credentials the file is opened with. The 0400 mode alone lets in
+ * any task whose fsuid is 0: root of a user namespace that maps its uid 0 to the initial 0, or a
+ * root that dropped its capabilities, neither of which may read smaps of processes it does not
+ * own. Stricter than smaps for a reader's own processes (refused here); never laxer, but an LSM
+ * that refuses a ptrace read to a capable task is not asked. As in proc, the check is made at open:
+ * a descriptor passed on keeps what its opener could read.
  */
-#define VMACCT_SINGLE_FILE(name, show)						\
+int vmacct_open_check_private(struct file *file)
+{
+	int ret = vmacct_open_check(file);
+
+	if (ret)
+		return ret;
+	return file_ns_capable(file, &init_user_ns, CAP_SYS_PTRACE) ? 0 : -EACCES;
+}
+
+/*
+ * A file whose whole text one show() makes at the first read (so 1-byte reads see one snapshot),
+ * with @show's m->private = the inode's i_private. DEFINE_SHOW_ATTRIBUTE() with the open
+ * check @check.
+ */
+#define VMACCT_SINGLE_FILE(name, show, check)					\
 static int name##_open(struct inode *inode, struct file *file)			\
 {										\
-	return vmacct_open_check(file) ?: single_open(file, show, inode->i_private);	\
+	return check(file) ?: single_open(file, show, inode->i_private);	\
 }										\
 										\
 const struct file_operations name##_fops = {					\
@@ -94,11 +117,11 @@ static int vmacct_version_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-VMACCT_SINGLE_FILE(vmacct_version, vmacct_version_show);
+VMACCT_SINGLE_FILE(vmacct_version, vmacct_version_show, vmacct_open_check);
 
 /* --- stats: how the walker itself behaved since the module was loaded (mmlock.c) --- */
 
-VMACCT_SINGLE_FILE(vmacct_stats, vmacct_stats_show);
+VMACCT_SINGLE_FILE(vmacct_stats, vmacct_stats_show, vmacct_open_check);
 
 /* --- <pid> --- */
 
@@ -121,7 +144,7 @@ static int vmacct_summary_show(struct seq_file *m, void *unused)
 }
 
 /* m->private: the struct pid the file was looked up for. */
-VMACCT_SINGLE_FILE(vmacct_summary, vmacct_summary_show);
+VMACCT_SINGLE_FILE(vmacct_summary, vmacct_summary_show, vmacct_open_check_private);
 
 /* --- maps/<pid>: one record per VMA, so any number of VMAs streams through a fixed buffer --- */
 
@@ -255,11 +278,12 @@ static int vmacct_maps_open(struct inode *inode, struct file *file)
 	struct task_struct *task = get_pid_task(inode->i_private, PIDTYPE_TGID);
 	struct vmacct_maps *p;
 	struct mm_struct *mm;
+	int ret = vmacct_open_check_private(file);
 
-	if (vmacct_open_check(file)) {
+	if (ret) {
 		if (task)
 			put_task_struct(task);
-		return -EPERM;
+		return ret;
 	}
 	if (!task)
 		return -ESRCH;
@@ -392,7 +416,7 @@ static const struct seq_operations vmacct_all_sops = {
 
 static int vmacct_all_open(struct inode *inode, struct file *file)
 {
-	return vmacct_open_check(file) ?:
+	return vmacct_open_check_private(file) ?:
 	       seq_open_private(file, &vmacct_all_sops, sizeof(struct vmacct_all));
 }
 

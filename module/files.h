@@ -20,6 +20,8 @@ extern const struct file_operations vmacct_cgroups_fops;	/* cgroups.c, CONFIG_CG
 
 /* EPERM for an open that could write or truncate: every file is read-only. */
 int vmacct_open_check(struct file *file);
+/* That, and EACCES unless the opener could read every process's smaps: files showing processes. */
+int vmacct_open_check_private(struct file *file);
 
 struct task_struct *vmacct_next_process(int *nr);
 

@@ -244,7 +244,7 @@ static void vmacct_group_read_free(struct vmacct_group_read *r)
 static int vmacct_group_open(struct inode *inode, struct file *file, enum vmacct_group_by by)
 {
 	struct vmacct_group_read *r;
-	int ret = vmacct_open_check(file);
+	int ret = vmacct_open_check_private(file);
 
 	if (ret)
 		return ret;

@@ -225,7 +225,7 @@ static void vmacct_sharing_free(struct vmacct_sharing_read *rd)
 static int vmacct_sharing_open(struct inode *inode, struct file *file)
 {
 	struct vmacct_sharing_read *rd;
-	int ret = vmacct_open_check(file);
+	int ret = vmacct_open_check_private(file);
 
 	if (ret)
 		return ret;

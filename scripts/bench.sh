@@ -24,6 +24,11 @@ mkdir -p "$B/bench"
 "$VMACCT_TOP/scripts/host-deps.sh" || exit 1
 gcc -O2 -Wall -Wextra -Werror -static -o "$B/bench/vmacct_bench" "$VMACCT_TOP/scripts/bench/vmacct_bench.c" ||
 	die "building scripts/bench/vmacct_bench.c failed"
+# The scrape storm is a selftest (pass/fail in make check); here it runs larger, for its timings.
+ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/testing/selftests
+gcc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -static -D_GNU_SOURCE -I"$ksft" \
+	-I"$VMACCT_TOP/include" -o "$B/bench/vmacct_storm" "$VMACCT_TOP/selftests/vmacct_storm.c" \
+	"$VMACCT_TOP/selftests/vmacct_util.c" || die "building selftests/vmacct_storm.c failed"
 { echo "BENCH_RUNS=$runs"; cat "$VMACCT_TOP/scripts/bench/guest-payload-bench.sh"; } >"$B/bench/payload.sh"
 
 summary="$B/bench-summary.txt"
@@ -43,7 +48,7 @@ for k in "${kernels[@]}"; do
 	# 7 GiB: the scaling section holds 64 MiB + 256 MiB + 1 GiB + 4 GiB resident at once, the rest is the kernel,
 	# the initramfs and the bench itself. procps top for the whole-machine comparison.
 	if ! "$VMACCT_TOP/scripts/guest.sh" --with-top --mem 7G --timeout 3600 --log "$log" \
-		--file "$B/bench/vmacct_bench" "$k" "$B/bench/payload.sh"; then
+		--file "$B/bench/vmacct_bench" --file "$B/bench/vmacct_storm" "$k" "$B/bench/payload.sh"; then
 		note "$k: the guest reported a problem; console log: $log"
 		rc=1
 	fi

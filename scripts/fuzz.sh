@@ -9,6 +9,8 @@
 #                   (the same operations where the kernels have the same ones)
 #     --args A      more options for vmacct_fuzz (--no-op NAME,..., --strict)
 #     --mem SIZE    guest memory (default 4G; make check's guests have 2G)
+#   VMACCT_FUZZ_TESTS="vmacct_fuzz vmacct_syscalls"  the selftests to run (default vmacct_fuzz), each
+#                 for --seconds from --seed (vmacct_syscalls: VMACCT_SYSCALLS_SECONDS/_SEED)
 # Results: build/fuzz-KERNEL.txt (what the fuzzer printed), build/KERNEL/fuzz-console.log. Prints, per
 # kernel, the seeds and steps made, the operations table and every mismatch with its seed; exit 1
 # when any kernel had a mismatch, a kernel report (oops, KASAN, ...) or no result.
@@ -53,6 +55,7 @@ done
 	echo "FUZZ_SECONDS=$seconds"
 	echo "FUZZ_SEED=$seed"
 	echo "FUZZ_ARGS='$args'"
+	echo "FUZZ_TESTS='${VMACCT_FUZZ_TESTS:-vmacct_fuzz}'"
 	cat "$VMACCT_TOP/scripts/guest-payload-fuzz.sh"
 } >"$B/fuzz/payload.sh"
 note "fuzzing ${seconds} s per kernel from seed $seed${args:+ with $args}: $kernels"

@@ -148,7 +148,7 @@ vmacct_fuzz() {
 }
 
 # VMACCT_TESTS runs some of them only (make fuzz: vmacct_fuzz).
-tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture vmacct_fuzz vmacct_lifecycle"}
+tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture vmacct_fuzz vmacct_syscalls vmacct_namespaces vmacct_pressure vmacct_storm vmacct_lifecycle"}
 ktap_print_header
 # shellcheck disable=SC2086 # a list of names
 ktap_set_plan "$(echo $tests | wc -w)"

@@ -18,6 +18,12 @@ say "# kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) vCPUs, $(sed -n '
 for s in dense sparse scaling machine small many memory; do
 	section $s
 done
+# The scrape storm of the selftests, on a machine of 200 more processes: 64 readers of all and
+# maps/<pid> at once, 3 rounds each; its "# " lines, RESULT-INFO among them, are the section's.
+say "## storm"
+t0=$(date +%s)
+VMACCT_STORM_PROCS=200 VMACCT_STORM_READS=3 /vmacct/vmacct_storm 2>&1 | sed -n 's/^# /bench: /p'
+say "# storm took $(($(date +%s) - t0)) s (guest clock)"
 # The longest mmap_lock hold is a maximum since the module was loaded: a fresh module, so that it
 # covers exactly the reads of the interference section (a reader looping over a 2 GiB process).
 n=0
