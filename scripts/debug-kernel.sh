@@ -53,7 +53,9 @@ if [ ! -f "$dest/vmlinuz" ]; then
 	# olddefconfig silently drops an option whose dependencies are missing: insist on the ones
 	# this kernel exists for.
 	for opt in KASAN KASAN_GENERIC PROVE_LOCKING PROVE_RCU DEBUG_VM DEBUG_ATOMIC_SLEEP DEBUG_LIST \
-		DEBUG_PAGEALLOC TRANSPARENT_HUGEPAGE HUGETLBFS ZRAM KSM MODULES DEBUG_FS; do
+		DEBUG_PAGEALLOC TRANSPARENT_HUGEPAGE HUGETLBFS ZRAM KSM MODULES DEBUG_FS \
+		DEBUG_KMEMLEAK CGROUPS MEMCG FAILSLAB FAIL_PAGE_ALLOC FAULT_INJECTION_DEBUG_FS \
+		FAULT_INJECTION_STACKTRACE_FILTER; do
 		grep -q "^CONFIG_$opt=y" "$root/tmp/vmacct-debug/src/.config" ||
 			die "the debug kernel config lost CONFIG_$opt (see $frag)"
 	done
