@@ -490,7 +490,9 @@ static int find_ranges(void)
 			lo = a < lo ? a : lo;
 			hi = a > hi ? a : hi;
 		}
-		if (!strcmp(name, "do_init_module") && !strchr(line, '['))
+		/* A compiler clone keeps the name with a suffix: do_init_module.constprop.0 */
+		if (!strncmp(name, "do_init_module", 14) && (!name[14] || name[14] == '.') &&
+		    !strchr(line, '['))
 			init_start = a;
 	}
 	/* Each ends where the next symbol starts, whatever it is. */
@@ -785,6 +787,9 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("mlockall: %s\n", strerror(errno));
 	if (start_target(argv[0]))
 		ksft_exit_fail_msg("cannot start the target process\n");
+	/* Written again: fork() left them copy-on-write, and a write fault must not happen later. */
+	memset(buf, 0, sizeof(buf));
+	memset(names, 0, sizeof(names));
 	have_cgroups = !access(VMACCT_DIR "/cgroups", F_OK) && target_cgroup();
 	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (kmsg_fd < 0)
