@@ -762,12 +762,18 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "--target"))
 		return run_target();
-	vmacct_ksft_start(VMACCT_DIR "/version",
-			  ARRAY_SIZE(files) + ARRAY_SIZE(cold) + ARRAY_SIZE(generic) + 3);
+	/* vmacct_ksft_start(), with the skips of this program before the plan. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ksft_print_header();
 	if (getenv("VMACCT_FAULTS") && !strcmp(getenv("VMACCT_FAULTS"), "0"))
 		ksft_exit_skip("VMACCT_FAULTS=0 (make check: off until proven on the debug kernel)\n");
+	if (geteuid())
+		ksft_exit_skip("must be root\n");
 	if (access(FI_DIR "/failslab", F_OK) || access(FI_DIR "/fail_page_alloc", F_OK))
 		ksft_exit_skip("no fault injection in this kernel (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
+	if (access(VMACCT_DIR "/version", R_OK))
+		ksft_exit_skip("vmacct is not loaded (insmod vmacct.ko)\n");
+	ksft_set_plan(ARRAY_SIZE(files) + ARRAY_SIZE(cold) + ARRAY_SIZE(generic) + 3);
 	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (fail_nth_fd < 0)
 		ksft_exit_skip("no /proc/thread-self/fail-nth: %s\n", strerror(errno));
