@@ -438,8 +438,10 @@ int vmacct_pidfs_init(void)
 	if (IS_ERR_OR_NULL(d)) {
 		unregister_filesystem(&vmacct_fs_type);
 		ret = d ? PTR_ERR(d) : -ENODEV;
-		pr_err("cannot create /sys/kernel/debug/vmacct (%d): debugfs is disabled (debugfs=off) or restricted (lockdown)\n",
-		       ret);
+		/* Out of memory is not a refusal: do not send the user looking at debugfs. */
+		pr_err("cannot create /sys/kernel/debug/vmacct (%d)%s\n", ret,
+		       ret == -ENOMEM ? ": out of memory" :
+		       ": debugfs is disabled (debugfs=off) or restricted (lockdown)");
 		return ret;
 	}
 	vmacct_automount_dentry = d;

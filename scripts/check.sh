@@ -224,7 +224,7 @@ prepare_kernel() {
 
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
-	local t0=$SECONDS p f s status rel t1 payload log extra=()
+	local t0=$SECONDS p f s status rel t1 payload log extra=() guest_tests=$quick_tests lockdown=1
 	local bounds_gib=16 many_vmas=100000 cycles=50 states_mib=512 reader=() no_reader='' debugfs_off=1
 	# The fuzzer gets the same time everywhere (about 30 s, VMACCT_FUZZ_SECONDS): on the debug
 	# kernel it makes some ten times fewer steps in it. VMACCT_FUZZ_SEED picks the first seed.
@@ -255,6 +255,12 @@ boot_kernel() {
 	if kernel_is "$k" debug; then
 		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=128 debugfs_off=0 fuzz_replay=0
 		no_reader='the reader (user space) is tested on the release kernels'
+		# A KCSAN kernel (scripts/debug-kernel/vmacct-kcsan.config) runs what makes readers
+		# and writers of one address space meet, the torture test and the fuzzer (from seeds
+		# of its own), in about 3 minutes of guest time; the debug kernel does the rest.
+		if grep -q '^CONFIG_KCSAN=y' "$("$VMACCT_TOP/scripts/provision.sh" kernel-dir "$k")/config"; then
+			guest_tests='vmacct_torture vmacct_fuzz' lockdown=0 fuzz_seed=$((fuzz_seed + 1000))
+		fi
 	elif is_cross "$k"; then
 		fuzz_args='--no-op mmap_hugetlb_1g'
 		if [ ${#reader_files[@]} -gt 0 ] && [ -x "$B/$(kernel_field "$k" arch)/demo-workload" ]; then
@@ -290,7 +296,12 @@ boot_kernel() {
 		echo "FUZZ_REPLAY=$fuzz_replay"
 		echo "FUZZ_ARGS='$fuzz_args'"
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
-		echo "TESTS='$quick_tests'"
+		echo "TESTS='$guest_tests'"
+		# Where the kernel has them (the debug kernel): failed allocations (vmacct_faults) and
+		# the kmemleak check; off until proven on the debug kernel, VMACCT_FAULTS=1 and
+		# VMACCT_KMEMLEAK=1 turn them on.
+		echo "FAULTS=${VMACCT_FAULTS:-0}"
+		echo "KMEMLEAK_CHECK=${VMACCT_KMEMLEAK:-0}"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
 	extra+=(${reader[@]+"${reader[@]}"})
@@ -319,7 +330,7 @@ boot_kernel() {
 	# refusal or a module whose files are still read-only. Neither may crash anything.
 	if [ "$quick" = 0 ]; then
 		[ "$debugfs_off" = 0 ] || extra_boot debugfs-off debugfs=off guest-payload-debugfs-off.sh
-		extra_boot lockdown lockdown=confidentiality guest-payload-lockdown.sh
+		[ "$lockdown" = 0 ] || extra_boot lockdown lockdown=confidentiality guest-payload-lockdown.sh
 	fi
 	sed -n 's/^ *# SHR-REPORT //p' "$log" >"$B/report-$k.txt"
 	[ -s "$B/report-$k.txt" ] || rm -f "$B/report-$k.txt"

@@ -3,8 +3,9 @@
 # The guest side of `make check` (busybox sh, run by the guest's init in /vmacct after insmod).
 # Prints one KTAP document: the module's life-cycle basics, then the selftests (nested as they print),
 # then the reader against the live module (guest-payload-reader.sh, when check.sh put it in).
-# EXPECTED_VERSION, the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS, FUZZ_ARGS) and TESTS (the selftests to run, empty
-# for all) are set by the lines check.sh puts in front of this file.
+# EXPECTED_VERSION, the sizes (BOUNDS_GIB, ..., FUZZ_SECONDS, FUZZ_ARGS), TESTS (the selftests to
+# run, empty for all), FAULTS and KMEMLEAK_CHECK (1: vmacct_faults and the leak check run where the
+# kernel has what they need) are set by the lines check.sh puts in front of this file.
 # shellcheck source=../selftests/ktap_helpers.sh
 . /vmacct/ktap_helpers.sh
 D=/sys/kernel/debug/vmacct
@@ -70,8 +71,64 @@ module_basics() {
 	[ "$KTAP_CNT_FAIL" = 0 ]
 }
 
+# Leaks (a kernel with kmemleak: the debug kernel), once everything above has loaded, read and
+# unloaded the module. kmemleak never reports an object younger than 5 s, and reports one only
+# when its checksum did not change between two scans: wait, scan twice; when that finds an object
+# of vmacct's, wait and scan once more (what was in flight is gone then). An object counts as
+# vmacct's when a frame of its allocation's backtrace is in vmacct, or in code no longer loaded (a
+# bare address: the module has been unloaded since; no other module is unloaded here). Those are
+# printed as kmemleak prints them (and fail the run's report scan too); the others are summed up.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_scan() {
+	sleep 6
+	echo scan >$KMEMLEAK && sleep 1 && echo scan >$KMEMLEAK && cat $KMEMLEAK >/tmp/kmemleak.txt
+}
+kmemleak_sort() {
+	awk -v mine=/tmp/kmemleak.mine '
+		function flush() {
+			if (blk == "")
+				return
+			if (ours) {
+				n++
+				printf "%s", blk
+			} else {
+				printf "  # kmemleak: not vmacct'"'"'s:%s\n", sum
+			}
+			blk = ""
+		}
+		/^unreferenced object/ { flush(); ours = 0; bt = 0; nf = 0; sum = " " $3 " " $4 " " $5 }
+		{ blk = blk "  # " $0 "\n" }
+		/^  backtrace/ { bt = 1; next }
+		bt && (/ \[vmacct\]$/ || /^    0x[0-9a-f]+$/) { ours = 1 }
+		bt && nf < 4 && /^    [^ ]/ { sum = sum " < " $1; nf++ }
+		END { flush(); print n + 0 >mine }' /tmp/kmemleak.txt
+}
+kmemleak_check() {
+	t=$(now_s)
+	scans=2
+	if ! kmemleak_scan; then
+		ktap_test_fail "vmacct: kmemleak" "cannot scan ($(cat $KMEMLEAK 2>&1 | head -n 1))"
+		return
+	fi
+	kmemleak_sort >/dev/null
+	if [ "$(cat /tmp/kmemleak.mine)" != 0 ]; then
+		kmemleak_scan
+		scans=4
+	fi
+	kmemleak_sort
+	mine=$(cat /tmp/kmemleak.mine)
+	others=$(($(grep -c '^unreferenced object' /tmp/kmemleak.txt) - mine))
+	took "kmemleak ($scans scans)" "$t"
+	if [ "$mine" = 0 ]; then
+		ktap_test_pass "vmacct: kmemleak: no leak of vmacct's ($others objects of others)"
+	else
+		ktap_test_fail "vmacct: kmemleak: $mine leaked objects of vmacct's ($others of others)"
+	fi
+}
+
 ktap_print_header
-ktap_set_plan 3
+if [ "${KMEMLEAK_CHECK:-0}" != 1 ] || [ ! -e $KMEMLEAK ]; then KMEMLEAK_CHECK=0; fi
+if [ "$KMEMLEAK_CHECK" = 1 ]; then ktap_set_plan 4; else ktap_set_plan 3; fi
 t=$(now_s)
 rm -f /tmp/basics.rc
 (module_basics; echo $? >/tmp/basics.rc) 2>&1 | sed 's/^/  /'
@@ -91,7 +148,7 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
 		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
 		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY VMACCT_FUZZ_ARGS=${FUZZ_ARGS:-} \
-		VMACCT_TESTS=${TESTS:-} \
+		VMACCT_TESTS=${TESTS:-} VMACCT_FAULTS=${FAULTS:-0} \
 		sh ./run_vmacct.sh) \
 		>/tmp/selftests.out 2>&1
 	rc=$?
@@ -119,3 +176,4 @@ if [ -f /vmacct/guest-payload-reader.sh ]; then
 else
 	ktap_test_skip "vmacct: reader" "${NO_READER:-guest-payload-reader.sh not in the guest}"
 fi
+[ "$KMEMLEAK_CHECK" = 0 ] || kmemleak_check

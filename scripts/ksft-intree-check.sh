@@ -26,7 +26,7 @@ rm -rf "$t/tools/testing/selftests/vmacct/build"
 built() {
 	local p
 	for p in vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture \
-		vmacct_fuzz; do
+		vmacct_fuzz vmacct_faults; do
 		[ -x "$t/tools/testing/selftests/vmacct/$p" ] || return 1
 	done
 }
