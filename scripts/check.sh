@@ -31,7 +31,7 @@ mkdir -p "$B"
 total_p=0 total_f=0 total_s=0
 rows=()
 add_row() { # name release status passed failed skipped seconds
-	rows+=("$(printf '%-8s %-24s %-22s %6s %6s %7s %6ss' "$@")")
+	rows+=("$(printf '%-10s %-24s %-22s %6s %6s %7s %6ss' "$@")")
 	total_p=$((total_p + $4)) total_f=$((total_f + $5)) total_s=$((total_s + $6))
 }
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VMACCT_TOP/dkms.conf")
@@ -411,7 +411,7 @@ if [ "${VMACCT_REPORT:-0}" = 1 ]; then
 fi
 
 echo
-printf '%-8s %-24s %-22s %6s %6s %7s %7s\n' kernel release status passed failed skipped time
+printf '%-10s %-24s %-22s %6s %6s %7s %7s\n' kernel release status passed failed skipped time
 printf '%s\n' "${rows[@]}"
 echo
 for k in $kernels; do
