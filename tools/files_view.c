@@ -61,17 +61,12 @@ static void vm_files_json(FILE *f, const struct vm_file_row *rows, size_t n, siz
 			  const struct vm_opts *o)
 {
 	json_writer_t *w = jsonw_new(f, o->pretty);
-	char ts[64];
 	size_t i;
 
 	if (!w)
 		return;
-	vm_timestamp(ts, sizeof(ts), &o->now);
 	jsonw_start_object(w);
-	jsonw_string_field(w, "module_version", o->version ? o->version : "");
-	jsonw_string_field(w, "source", "vmacct");
-	jsonw_string_field(w, "unit", "kB");
-	jsonw_string_field(w, "timestamp", ts);
+	vm_json_head(w, o);
 	jsonw_uint_field(w, "processes", nprocs);
 	jsonw_name(w, "files");
 	jsonw_start_array(w);

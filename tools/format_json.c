@@ -156,6 +156,26 @@ void vm_timestamp(char *buf, size_t len, const struct timespec *ts)
 }
 
 /*
+ * The head every JSON document of the reader starts with (processes, groups, files): the module's
+ * version (null without root: its files were not read), where the numbers come from (the module,
+ * or without root the user's smaps_rollup), their unit and when they were read.
+ */
+void vm_json_head(json_writer_t *w, const struct vm_opts *o)
+{
+	char ts[40];
+
+	jsonw_name(w, "module_version");
+	if (o->version)
+		jsonw_string(w, o->version);
+	else
+		jsonw_null(w);
+	jsonw_string_field(w, "source", o->own ? "smaps_rollup" : "vmacct");
+	jsonw_string_field(w, "unit", "kB");
+	vm_timestamp(ts, sizeof(ts), &o->now);
+	jsonw_string_field(w, "timestamp", ts);
+}
+
+/*
  * The one document shape of every mode (all processes, PIDs, -m): module_version, unit,
  * timestamp, processes (each with its verdict; maps with -m) and totals over every process
  * selected, also those -n leaves out. Only pss sums to real memory use.
@@ -166,23 +186,13 @@ void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *c
 	json_writer_t *w = jsonw_new(f, o->pretty);
 	uint64_t sum[VF_NR] = { 0 }, xsum[VM_MAX_EXTRA] = { 0 };
 	uint32_t xset = 0, unavail = 0;
-	char ts[40];
 	size_t i;
 	int k;
 
 	if (!w)
 		return;
 	jsonw_start_object(w);
-	jsonw_name(w, "module_version");
-	if (o->version)
-		jsonw_string(w, o->version);
-	else
-		jsonw_null(w);	/* not root: the module's files were not read */
-	/* where the numbers come from: the module, or without root the user's smaps_rollup */
-	jsonw_string_field(w, "source", o->own ? "smaps_rollup" : "vmacct");
-	jsonw_string_field(w, "unit", "kB");
-	vm_timestamp(ts, sizeof(ts), &o->now);
-	jsonw_string_field(w, "timestamp", ts);
+	vm_json_head(w, o);
 	jsonw_name(w, "processes");
 	jsonw_start_array(w);
 	for (i = 0; i < n; i++) {

@@ -203,18 +203,14 @@ static void vm_group_json(FILE *f, const struct vm_group_file *g, const char *wh
 			  const char *key, size_t n, const struct vm_opts *o)
 {
 	json_writer_t *w = jsonw_new(f, o->pretty);
-	char ts[64], user[64];
+	char user[64];
 	size_t i;
 	int k;
 
 	if (!w)
 		return;
-	vm_timestamp(ts, sizeof(ts), &o->now);
 	jsonw_start_object(w);
-	jsonw_string_field(w, "module_version", o->version ? o->version : "");
-	jsonw_string_field(w, "source", "vmacct");
-	jsonw_string_field(w, "unit", "kB");
-	jsonw_string_field(w, "timestamp", ts);
+	vm_json_head(w, o);
 	jsonw_string_field(w, "groups_by", what);
 	jsonw_name(w, "groups");
 	jsonw_start_array(w);

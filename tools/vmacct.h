@@ -189,6 +189,8 @@ void vm_table_detail(FILE *f, const struct vm_proc *p, const struct vm_maps *m,
 
 /* format_json.c */
 void vm_timestamp(char *buf, size_t len, const struct timespec *ts);
+struct json_writer;
+void vm_json_head(struct json_writer *w, const struct vm_opts *o);
 void vm_json(FILE *f, const struct vm_proc *p, size_t n, const struct vm_maps *const *maps,
 	     const struct vm_opts *o);
 
