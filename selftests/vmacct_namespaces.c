@@ -272,15 +272,10 @@ int main(void)
 	char init_comm[32] = "";
 	char *text;
 
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("must be root\n");
-	if (access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("%s: %s (is vmacct loaded?)\n", VMACCT_DIR, strerror(errno));
+	vmacct_ksft_start(VMACCT_DIR "/version", CTX_NR + 1);
 	p = map_shared(sizeof(*p));
 	if (!p)
 		ksft_exit_fail_msg("out of memory\n");
-	ksft_set_plan(CTX_NR + 1);
 	text = read_file("/proc/1/comm", NULL);
 	if (text)
 		sscanf(text, "%31s", init_comm);

@@ -411,15 +411,10 @@ int main(void)
 	bool mounted;
 	long old_huge;
 
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("must be root\n");
-	if (access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("%s: %s (is vmacct loaded?)\n", VMACCT_DIR, strerror(errno));
+	vmacct_ksft_start(VMACCT_DIR "/version", 4);
 	sh = map_shared(sizeof(*sh));
 	if (!sh)
 		ksft_exit_fail_msg("out of memory\n");
-	ksft_set_plan(4);
 	/* This process and what it has not set otherwise stay out of the killer's way. */
 	set_adj(-1000);
 	ksft_print_msg("MemTotal %lu kB, MemAvailable %lu kB, SwapTotal %lu kB\n",

@@ -182,11 +182,7 @@ int main(void)
 	char path[64], why[160];
 	char *cow;
 
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("must be root\n");
-	if (access(VMACCT_DIR "/version", R_OK))
-		ksft_exit_skip("%s: %s (is vmacct loaded?)\n", VMACCT_DIR, strerror(errno));
+	vmacct_ksft_start(VMACCT_DIR "/version", 1);
 	sh = map_shared(sizeof(*sh));
 	buf = malloc(BUF_SIZE);
 	procs = calloc(nprocs, sizeof(*procs));
@@ -194,7 +190,6 @@ int main(void)
 	if (!sh || !buf || !procs || !cow)
 		ksft_exit_fail_msg("out of memory\n");
 	memset(cow, 1, 1 << 20);
-	ksft_set_plan(1);
 
 	for (i = 0; i < nprocs; i++) {
 		procs[i] = fork();

@@ -789,17 +789,14 @@ int main(void)
 	int fds0, fds1, fd, i;
 	char *v;
 
-	ksft_print_header();
-	if (geteuid())
-		ksft_exit_skip("must be root\n");
+	vmacct_ksft_start(VMACCT_DIR "/version", 4);
 	v = read_file(VMACCT_DIR "/version", &version_len);
 	if (!v)
-		ksft_exit_skip("%s/version: %s (is vmacct loaded?)\n", VMACCT_DIR, strerror(errno));
+		ksft_exit_fail_msg("%s/version: %s\n", VMACCT_DIR, strerror(errno));
 	if (version_len >= sizeof(version_ref))
 		ksft_exit_fail_msg("version is %zu bytes\n", version_len);
 	memcpy(version_ref, v, version_len);
 	free(v);
-	ksft_set_plan(4);
 
 	fz.seed = s ? strtoull(s, NULL, 0) : (unsigned long long)time(NULL);
 	fz.state = fz.seed;
