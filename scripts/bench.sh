@@ -6,6 +6,8 @@
 #   bench.sh [KERNEL...]      (default: the kernels with bench=yes in scripts/kernels.txt; the debug
 #                             kernel would measure KASAN, not vmacct)
 #   BENCH_RUNS=N              reads per median (default 9)
+#   BENCH_SECTIONS="A B"      only these sections (dense sparse scaling machine small many memory
+#                             storm interference; default all)
 # Results: build/bench-KERNEL.txt (every line the guest printed) and build/bench-summary.txt (the
 # RESULT lines of every kernel, also printed at the end).
 set -uo pipefail
@@ -29,7 +31,8 @@ ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/te
 gcc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -static -D_GNU_SOURCE -I"$ksft" \
 	-I"$VMACCT_TOP/include" -o "$B/bench/vmacct_storm" "$VMACCT_TOP/selftests/vmacct_storm.c" \
 	"$VMACCT_TOP/selftests/vmacct_util.c" || die "building selftests/vmacct_storm.c failed"
-{ echo "BENCH_RUNS=$runs"; cat "$VMACCT_TOP/scripts/bench/guest-payload-bench.sh"; } >"$B/bench/payload.sh"
+sections=${BENCH_SECTIONS:-}
+{ echo "BENCH_RUNS=$runs"; echo "BENCH_SECTIONS='$sections'"; cat "$VMACCT_TOP/scripts/bench/guest-payload-bench.sh"; } >"$B/bench/payload.sh"
 
 summary="$B/bench-summary.txt"
 : >"$summary.new"
@@ -54,7 +57,7 @@ for k in "${kernels[@]}"; do
 	fi
 	{
 		echo "# make bench on kernel $k ($rel), $(date -u +%Y-%m-%dT%H:%MZ), ${runs} runs per median, $((SECONDS - t0)) s"
-		echo "# command: make bench KERNELS=$k$([ "$runs" = 9 ] || echo " BENCH_RUNS=$runs")"
+		echo "# command: make bench KERNELS=$k$([ "$runs" = 9 ] || echo " BENCH_RUNS=$runs")$([ -z "$sections" ] || echo " BENCH_SECTIONS=\"$sections\"")"
 		sed -n 's/^bench: //p' "$log"
 	} >"$out"
 	grep -q '^RESULT ' "$out" || { note "$k: no results; console log: $log"; rc=1; }

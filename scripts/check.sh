@@ -36,33 +36,21 @@ add_row() { # name release status passed failed skipped seconds
 }
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VMACCT_TOP/dkms.conf")
 
-# host_ktap NAME FILE: show a host-side KTAP document and count it into the host row (no result at
-# all is a failure: the producer did not run).
-host_ktap() {
-	local p f s
-	sed "s/^/$1: /" "$2"
-	read -r p f s < <("$VMACCT_TOP/scripts/ktap-count.sh" "$2" 2>/dev/null || echo "0 0 0")
-	[ "$((p + f + s))" -gt 0 ] || { f=1; tail -n 20 "$2"; }
-	[ "$f" = 0 ] || hstat="tests-failed"
-	hp=$((hp + p)) hf=$((hf + f)) hs=$((hs + s))
-}
-
-# Host side: the reader's parser/formatter tests, then the selftests' binaries for the guests.
+# Host side. First what the guests need, the reader and the selftests' binaries; then the host's own tests (the
+# reader's parser/formatter tests, twice with the sanitizers, the selftests' parsers, the in-tree
+# kselftest build), in the background while the kernels are prepared and their guests run: they
+# are single-threaded, and one core would wait for them otherwise.
 t0=$SECONDS
 hp=0 hf=0 hs=0 hstat=ok
+reader_built=0
 if [ -f "$VMACCT_TOP/tools/Makefile" ] && [ "$quick" = 0 ]; then
-	if make -s -C "$VMACCT_TOP/tools" >"$B/tools-build.log" 2>&1 &&
-		make -s -C "$VMACCT_TOP/tools" check >"$B/host-tests.txt" 2>&1; then
-		:
+	if make -s -C "$VMACCT_TOP/tools" >"$B/tools-build.log" 2>&1; then
+		reader_built=1
 	else
-		hstat="tests-failed"
+		tail -n 20 "$B/tools-build.log"
+		hstat="reader-build-failed"
+		hf=$((hf + 1))
 	fi
-	cat "$B/host-tests.txt" 2>/dev/null
-	read -r hp hf hs < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/host-tests.txt" 2>/dev/null || echo "0 0 0")
-	[ "$hstat" = ok ] || [ "$hf" -gt 0 ] || { hf=1; tail -n 20 "$B/tools-build.log"; }
-	# The same tests once more with the reader under AddressSanitizer + UBSan.
-	make -s -C "$VMACCT_TOP/tools" check-sanitize >"$B/host-sanitize.txt" 2>&1
-	host_ktap sanitize "$B/host-sanitize.txt"
 fi
 rm -rf "$B/selftests"
 if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
@@ -76,14 +64,57 @@ if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 		hp=$((hp + 1))
 	fi
 fi
-if [ -f "$VMACCT_TOP/selftests/Makefile" ] && [ "$quick" = 0 ]; then
-	# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc) ...
-	make -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
-		>"$B/selftests-host.txt" 2>&1
-	host_ktap selftests-host "$B/selftests-host.txt"
-	# ... and built in a kernel tree, as kernel CI builds them.
-	"$VMACCT_TOP/scripts/ksft-intree-check.sh" >"$B/selftests-in-tree.txt" 2>&1
-	host_ktap selftests-in-tree "$B/selftests-in-tree.txt"
+# host_tests: each document into $B/host-NAME.txt (NAME: tests, sanitize, selftests-host,
+# selftests-in-tree); the seconds into $B/host-tests.seconds.
+host_tests() {
+	local t=$SECONDS
+
+	rm -f "$B"/host-*.txt "$B/host-tests.seconds"
+	if [ "$reader_built" = 1 ]; then
+		make -s -C "$VMACCT_TOP/tools" check >"$B/host-tests.txt" 2>&1
+		# The same tests once more with the reader under AddressSanitizer + UBSan.
+		make -s -C "$VMACCT_TOP/tools" check-sanitize >"$B/host-sanitize.txt" 2>&1
+	fi
+	if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
+		# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc) ...
+		make -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
+			>"$B/host-selftests-host.txt" 2>&1
+		# ... and built in a kernel tree, as kernel CI builds them.
+		"$VMACCT_TOP/scripts/ksft-intree-check.sh" >"$B/host-selftests-in-tree.txt" 2>&1
+	fi
+	echo $((SECONDS - t)) >"$B/host-tests.seconds"
+}
+# report_host_tests: show the host's documents and count them into the host row (no result at
+# all is a failure: the producer did not run).
+report_host_tests() {
+	local name
+
+	for name in tests sanitize selftests-host selftests-in-tree; do
+		case $name in
+		selftests-*) [ -f "$VMACCT_TOP/selftests/Makefile" ] || continue ;;
+		*) [ "$reader_built" = 1 ] || continue ;;
+		esac
+		if [ "$name" = tests ]; then
+			cat "$B/host-tests.txt" 2>/dev/null
+			host_count "$B/host-tests.txt" || tail -n 20 "$B/host-tests.txt"
+		else
+			sed "s/^/$name: /" "$B/host-$name.txt" 2>/dev/null
+			host_count "$B/host-$name.txt" || tail -n 20 "$B/host-$name.txt"
+		fi
+	done
+}
+host_count() {
+	local p f s
+	read -r p f s < <("$VMACCT_TOP/scripts/ktap-count.sh" "$1" 2>/dev/null || echo "0 0 0")
+	[ "$((p + f + s))" -gt 0 ] || f=1
+	[ "$f" = 0 ] || hstat="tests-failed"
+	hp=$((hp + p)) hf=$((hf + f)) hs=$((hs + s))
+	[ "$((p + f + s))" -gt 0 ]
+}
+host_tests_pid=
+if [ "$quick" = 0 ]; then
+	host_tests &
+	host_tests_pid=$!
 fi
 # The reader's live test runs the demo workload in every guest (scripts/guest-payload-reader.sh).
 reader_files=()
@@ -135,7 +166,7 @@ for a in $(cross_archs); do
 		rm -rf "${B:?}/$a"
 	fi
 done
-add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" $((SECONDS - t0))
+host_setup_seconds=$((SECONDS - t0))
 
 # Static checks of the module (checkpatch --strict, sparse in the build roots): run by the
 # background builder after the kernels' builds, while guests run; reported before the kernels.
@@ -203,15 +234,17 @@ prepare_kernel() {
 		p=$((p + 1))
 	fi
 	root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
-	if [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
-		status=dkms-failed f=$((f + 1))
-	fi
 	# The Debian packages (make deb), built and lintian-checked in the first DKMS kernel's root,
-	# and installed there: the module their DKMS hook builds is loaded by that kernel's guest.
+	# and installed there: the module their DKMS hook builds (dkms add, build, install from the
+	# packaged dkms.conf) is loaded by that kernel's guest. Another kernel whose root has dkms
+	# builds it with dkms directly (scripts/dkms-build.sh): the same dkms.conf, without the
+	# package, whose DKMS build would only repeat the other one on the packages' kernel.
 	rm -f "$B/$k/vmacct-deb.ko"
 	if [ "$quick" = 0 ] && [ "$k" = "$(kernels_with dkms | head -n 1)" ]; then
 		"$VMACCT_TOP/scripts/deb.sh" --install >"$B/$k/deb.out" 2>&1
 		cp "$B/deb/deb.ktap" "$B/$k/deb.ktap" 2>/dev/null || tail -n 20 "$B/$k/deb.out" >"$B/$k/deb.ktap"
+	elif [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
+		status=dkms-failed f=$((f + 1))
 	fi
 	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
 	if [ ${#reader_files[@]} -gt 0 ] && ! kernel_is "$k" debug; then
@@ -225,10 +258,10 @@ prepare_kernel() {
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
 boot_kernel() {
 	local t0=$SECONDS p f s status rel t1 payload log extra=() guest_tests=$quick_tests lockdown=1
-	local bounds_gib=16 many_vmas=100000 cycles=50 states_mib=512 reader=() no_reader='' debugfs_off=1
-	# The fuzzer gets the same time everywhere (about 30 s, VMACCT_FUZZ_SECONDS): on the debug
-	# kernel it makes some ten times fewer steps in it. VMACCT_FUZZ_SEED picks the first seed.
-	local fuzz_seconds=${VMACCT_FUZZ_SECONDS:-30} fuzz_seed=${VMACCT_FUZZ_SEED:-1} fuzz_replay=1 fuzz_args=''
+	local bounds_gib many_vmas cycles states_mib fuzz_seconds fuzz_replay torture_seconds
+	local syscalls_seconds reader=() no_reader='' debugfs_off=1
+	# VMACCT_FUZZ_SEED picks the fuzzer's first seed; VMACCT_FUZZ_SECONDS overrides its time.
+	local fuzz_seed=${VMACCT_FUZZ_SEED:-1} fuzz_args=''
 
 	read -r p f s status rel t1 <"$B/$k/state"
 	[ -f "$B/$k/vmacct-dkms.ko" ] && extra=(--file "$B/$k/vmacct-dkms.ko")
@@ -238,28 +271,51 @@ boot_kernel() {
 		count_results "$B/$k/deb.ktap"
 	fi
 	payload="$B/$k/payload.sh"
-	# What the debug kernel does differently, in one place. The huge-process test maps 16 GiB of
-	# zero-page entries, the many-VMA test makes 100,000 VMAs, the life-cycle test loads and
-	# unloads 50 times under load, the states test faults in and walks 512 MiB of 4 KiB pages
-	# over and over (a growing heap, a mapping trimmed from its head); KASAN and lockdep make each
-	# some 10 times slower, so the debug kernel runs them smaller. Its time goes to what only it
-	# can find in the module (KASAN, lockdep reports): the reader is user space and its live test,
-	# like the debugfs=off boot, runs on the release kernels, and so do the fuzzer's replays of
-	# recorded seeds (three minutes there; the debug kernel fuzzes new seeds for its 30 s).
-	# A kernel of another architecture (arm64) runs under TCG that translates every instruction
-	# for a foreign CPU, some three times slower than x86-64 on x86-64: its row has the small
-	# payload (below), and the fuzzer leaves the 1 GiB hugetlb page alone, since populating it
-	# takes longer under arm64 TCG than the soft-lockup watchdog allows (vmacct_states still maps
-	# one). Its reader test runs the cross-compiled reader and demo workload, and the release's
-	# arm64 procps top.
+	# The sizes of the main guest, in one table. make check must stay within 12 minutes on 2
+	# cores with eight kernels, two guests at a time, so each size is as large as its purpose
+	# needs on one kernel and smaller on the others; make fuzz runs the long variants.
+	#   default  the table's default kernel: the largest process (16 GiB of zero-page entries,
+	#            100,000 VMAs), 512 MiB of 4 KiB pages walked over and over, 20 reloads under
+	#            load, the replay of every recorded fuzz seed (fuzz_seeds: some 90 s)
+	#   full     the other release kernels of the table's payload column: half the sizes, no
+	#            replay (make fuzz replays every seed on every kernel)
+	#   debug    the KASAN/lockdep kernel, where each step is some 10 times slower: small sizes;
+	#            its time goes to what only it finds (KASAN, lockdep, kmemleak, fault injection)
+	#   small    rows that add a newer kernel, a flavour or another architecture (TCG for a
+	#            foreign CPU is some three times slower): small sizes, 10 s of fuzzing
+	# tier:      bounds_gib many_vmas cycles states_mib fuzz_seconds replay torture syscalls
+	local tier
 	if kernel_is "$k" debug; then
-		bounds_gib=4 many_vmas=20000 cycles=15 states_mib=128 debugfs_off=0 fuzz_replay=0
+		tier=debug
+	elif kernel_is "$k" default; then
+		tier=default
+	else
+		tier=$(kernel_field "$k" payload)
+	fi
+	case $tier in
+	default) set -- 16 100000 20 512 20 1 10 10 ;;
+	full) set -- 8 100000 10 256 20 0 10 10 ;;
+	debug) set -- 2 20000 5 64 30 0 10 10 ;;
+	small) set -- 4 20000 5 128 10 0 5 5 ;;
+	*) die "kernel $k: unknown payload $tier (scripts/kernels.txt)" ;;
+	esac
+	bounds_gib=$1 many_vmas=$2 cycles=$3 states_mib=$4 fuzz_seconds=${VMACCT_FUZZ_SECONDS:-$5}
+	fuzz_replay=$6 torture_seconds=$7 syscalls_seconds=$8
+	# The debug kernel: no reader (user space: its live test runs on the release kernels), nor the
+	# extra boots (debugfs=off and lockdown are the release kernels' configuration, and each boot
+	# of a KASAN/kmemleak kernel costs more than a minute under TCG). A kernel of another
+	# architecture (arm64) runs under TCG that translates every instruction for a foreign CPU:
+	# the fuzzer leaves the 1 GiB hugetlb page alone, since populating it takes longer under arm64
+	# TCG than the soft-lockup watchdog allows (vmacct_states still maps one). Its reader test
+	# runs the cross-compiled reader and demo workload, and the release's arm64 procps top.
+	if kernel_is "$k" debug; then
+		debugfs_off=0 lockdown=0
 		no_reader='the reader (user space) is tested on the release kernels'
 		# A KCSAN kernel (scripts/debug-kernel/vmacct-kcsan.config) runs what makes readers
 		# and writers of one address space meet, the torture test and the fuzzer (from seeds
 		# of its own), in about 3 minutes of guest time; the debug kernel does the rest.
 		if grep -q '^CONFIG_KCSAN=y' "$("$VMACCT_TOP/scripts/provision.sh" kernel-dir "$k")/config"; then
-			guest_tests='vmacct_torture vmacct_fuzz' lockdown=0 fuzz_seed=$((fuzz_seed + 1000))
+			guest_tests='vmacct_torture vmacct_fuzz' fuzz_seed=$((fuzz_seed + 1000))
 		fi
 	elif is_cross "$k"; then
 		fuzz_args='--no-op mmap_hugetlb_1g'
@@ -269,18 +325,6 @@ boot_kernel() {
 		fi
 	else
 		reader=(${reader_files[@]+"${reader_files[@]}"})
-	fi
-	# The table's payload column: a row that adds a newer kernel or another architecture runs
-	# the debug kernel's sizes, 5 reloads, 10 s of new fuzz seeds and no replay of the recorded
-	# ones, which the full rows run; the reader and the extra boots stay.
-	if [ "$(kernel_field "$k" payload)" = small ]; then
-		bounds_gib=4 many_vmas=20000 cycles=5 states_mib=128 fuzz_replay=0
-		fuzz_seconds=${VMACCT_FUZZ_SECONDS:-10}
-	elif ! kernel_is "$k" default && ! kernel_is "$k" debug; then
-		# The other full rows: their sizes, but the recorded fuzz seeds (three minutes) are
-		# replayed on the default kernel only, and 20 life cycles instead of 50; make fuzz
-		# replays every seed on every kernel. This keeps make check within its time.
-		cycles=20 fuzz_replay=0
 	fi
 	if [ "$quick" = 1 ]; then
 		no_reader='make check-quick: the reader is tested by make -C tools check and make check'
@@ -295,6 +339,8 @@ boot_kernel() {
 		echo "FUZZ_SEED=$fuzz_seed"
 		echo "FUZZ_REPLAY=$fuzz_replay"
 		echo "FUZZ_ARGS='$fuzz_args'"
+		echo "TORTURE_SECONDS=$torture_seconds"
+		echo "SYSCALLS_SECONDS=$syscalls_seconds"
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
 		echo "TESTS='$guest_tests'"
 		# Where the kernel has them (the debug kernel): failed allocations (vmacct_faults) and
@@ -338,18 +384,21 @@ boot_kernel() {
 	touch "$B/$k/booted"
 }
 
-# The kernels are built one after the other in the background (the longest first: those built from
-# source, the debug kernel), and each kernel's guests start as soon as it is built and a slot is
-# free: VMACCT_JOBS (default 2) kernels' guests at a time, since a TCG guest is one host thread and
-# two use both cores. A build overlapping two guests only slows them a little; it saves its whole
-# time.
+# The kernels are built one after the other in the background, and each kernel's guests start as
+# soon as it is built and a slot is free: VMACCT_JOBS (default 2) kernels' guests at a time, since a
+# TCG guest is one host thread and two use both cores. A build overlapping two guests only slows
+# them a little; it saves its whole time. The order keeps both slots busy to the end: the first
+# kernel built from source (the debug kernel, the longest guest) first, then the table's order
+# (its rows go from the longest guests to the shortest: the release kernels, the small rows, the
+# kcsan kernel's two tests last).
 jobs_max=${VMACCT_JOBS:-2}
-order=
+first_built=
 for k in $kernels; do
-	if [ "$(kernel_field "$k" image)" = built ]; then order="$order $k"; fi
+	if [ "$(kernel_field "$k" image)" = built ]; then first_built=$k; break; fi
 done
+order=$first_built
 for k in $kernels; do
-	if [ "$(kernel_field "$k" image)" != built ]; then order="$order $k"; fi
+	if [ "$k" != "$first_built" ]; then order="$order $k"; fi
 done
 for k in $order; do
 	rm -f "$B/$k/prepared" "$B/$k/guests-done"
@@ -379,6 +428,9 @@ for k in $order; do
 	launched+=("$k")
 done
 wait
+if [ -n "$host_tests_pid" ]; then report_host_tests; fi
+add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" \
+	$((host_setup_seconds + $(cat "$B/host-tests.seconds" 2>/dev/null || echo 0)))
 [ "$quick" = 1 ] || report_static_checks
 
 # Phase 3: every kernel's output and row, in matrix order.

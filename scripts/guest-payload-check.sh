@@ -144,17 +144,19 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 	# load/unload life-cycle tests.
 	unload
 	t=$(now_s)
-	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=10 VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
+	rm -f /tmp/selftests.rc
+	(cd /vmacct/selftests && VMACCT_TORTURE_SECONDS=${TORTURE_SECONDS:-10} VMACCT_SYSCALLS_SECONDS=${SYSCALLS_SECONDS:-20} \
+		VMACCT_BOUNDS_GIB=$BOUNDS_GIB VMACCT_MANY_VMAS=$MANY_VMAS \
 		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
 		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
 		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY VMACCT_FUZZ_ARGS=${FUZZ_ARGS:-} \
 		VMACCT_TESTS=${TESTS:-} VMACCT_FAULTS=${FAULTS:-0} \
-		sh ./run_vmacct.sh) \
-		>/tmp/selftests.out 2>&1
-	rc=$?
-	sed 's/^/  /' /tmp/selftests.out
+		sh ./run_vmacct.sh; echo $? >/tmp/selftests.rc) 2>&1 | sed 's/^/  /'
+	# Streamed as it goes (one program's document at a time): a guest that runs out of time shows
+	# where.
+	rc=$(cat /tmp/selftests.rc 2>/dev/null || echo 1)
 	took selftests "$t"
-	if [ $rc = 0 ]; then
+	if [ "$rc" = 0 ]; then
 		ktap_test_pass "vmacct: selftests"
 	else
 		ktap_test_fail "vmacct: selftests" "exit $rc"
