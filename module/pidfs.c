@@ -112,6 +112,12 @@ static struct pid *vmacct_name_to_pid(const struct qstr *name)
 	return pid;
 }
 
+/*
+ * The inode operations of every <pid>, maps/<pid> and sharing/<pid> inode: none, but their address
+ * marks an inode whose i_private is a struct pid reference (vmacct_inode_pid()).
+ */
+static const struct inode_operations vmacct_pid_iops = {};
+
 static struct dentry *vmacct_pid_lookup(struct inode *dir, struct dentry *dentry,
 					const struct file_operations *fops)
 {
@@ -119,7 +125,7 @@ static struct dentry *vmacct_pid_lookup(struct inode *dir, struct dentry *dentry
 	struct inode *inode = NULL;
 
 	if (pid) {
-		inode = vmacct_new_inode(dir->i_sb, S_IFREG | 0400, NULL, fops, pid);
+		inode = vmacct_new_inode(dir->i_sb, S_IFREG | 0400, &vmacct_pid_iops, fops, pid);
 		if (!inode) {
 			put_pid(pid);
 			return ERR_PTR(-ENOMEM);
@@ -265,13 +271,15 @@ static const struct file_operations vmacct_root_fops = {
 
 /* --- dentries --- */
 
-/* The process a <pid> or maps/<pid> inode stands for, or NULL for the fixed names. */
+/*
+ * The process a <pid>, maps/<pid> or sharing/<pid> inode stands for, or NULL for the other inodes.
+ * Told by i_op, not i_fop: ->free_inode() runs when i_fop is no longer there (struct inode keeps
+ * i_fop in a union with the free_inode pointer that destroy_inode() stores for i_callback()), and
+ * an inode told by i_fop would keep its pid reference forever.
+ */
 static struct pid *vmacct_inode_pid(struct inode *inode)
 {
-	if (inode->i_fop == &vmacct_summary_fops || inode->i_fop == &vmacct_maps_fops ||
-	    inode->i_fop == &vmacct_sharing_fops)
-		return inode->i_private;
-	return NULL;
+	return inode->i_op == &vmacct_pid_iops ? inode->i_private : NULL;
 }
 
 /* Under RCU: the process still exists as a thread-group leader with an address space. */
