@@ -7,7 +7,7 @@
 #   sweep.sh          the sweep
 #   sweep.sh --list   only the kernels it would sweep, with their release strings
 # The kernels: the matrix's Debian images outside backports (scripts/kernels.txt: image deb, the
-# arch's own flavour; 6.1, 6.12, 7.2), then the newest generic kernel of every other series that
+# arch's own flavour, the backports row's arch: 6.1, 6.12, 7.2), then the newest generic kernel of every other series that
 # the backports suite of the table's backports row carries (6.16 ... 7.3), found with apt-cache at
 # run time (the backports row itself for its own series). Those are not rows of the matrix: the sweep gives the scripts a table of its own
 # (VMACCT_KERNEL_TABLE) with a row sweep-SERIES for each, in a build root of its own
@@ -42,6 +42,11 @@ for k in $VMACCT_ALL_KERNELS; do
 done
 [ -n "$bpo" ] || die "no backports row (release *-backports) in scripts/kernels.txt"
 arch=$(kernel_field "$bpo" arch)
+# Only the backports row's architecture: the series are that arch's, and the matrix's rows of
+# another (arm64-6.12, arm64-7.2) are cross-built kernels that make check covers.
+mapfile -t matrix < <(for k in "${matrix[@]}"; do
+	if [ "$(kernel_field "$k" arch)" = "$arch" ]; then echo "$k"; fi
+done)
 sweep_rel=$(release_of "$bpo")-sweep
 sweep_root=$VMACCT_CACHE/roots/$sweep_rel
 
