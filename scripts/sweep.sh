@@ -6,6 +6,7 @@
 # scan for kernel reports.
 #   sweep.sh          the sweep
 #   sweep.sh --list   only the kernels it would sweep, with their release strings
+#   sweep.sh [--list] SERIES...  only those series (e.g. 6.16 7.3), in series order
 # The kernels: the matrix's Debian images outside backports (scripts/kernels.txt: image deb, the
 # arch's own flavour, the backports row's arch: 6.1, 6.12, 7.2), then the newest generic kernel of every other series that
 # the backports suite of the table's backports row carries (6.16 ... 7.3), found with apt-cache at
@@ -19,12 +20,14 @@ set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-list=0
-case "${1:-}" in
---list) list=1 ;;
-'') ;;
-*) die "usage: sweep.sh [--list]" ;;
-esac
+list=0 only=()
+for a in "$@"; do
+	case "$a" in
+	--list) list=1 ;;
+	[0-9]*.[0-9]*) only+=("$a") ;;
+	*) die "usage: sweep.sh [--list] [SERIES...]" ;;
+	esac
+done
 S=$VMACCT_BUILD/sweep
 prov=$VMACCT_TOP/scripts/provision.sh
 mkdir -p "$S"
@@ -125,6 +128,16 @@ write_table
 # In series order, the matrix's among the others.
 mapfile -t kernels < <(for k in "${kernels[@]}"; do echo "$(kernel_field "$k" series) $k"; done |
 	sort -V -k1,1 | cut -d' ' -f2)
+# Only the series asked for (one new kernel tried alone before the whole sweep).
+if [ ${#only[@]} -gt 0 ]; then
+	all_series=$(for k in "${kernels[@]}"; do kernel_field "$k" series; done | paste -sd ' ')
+	for s in "${only[@]}"; do
+		[[ " $all_series " = *" $s "* ]] || die "no series $s in the sweep (it has: $all_series)"
+	done
+	mapfile -t kernels < <(for k in "${kernels[@]}"; do
+		for s in "${only[@]}"; do [ "$(kernel_field "$k" series)" = "$s" ] && echo "$k"; done
+	done)
+fi
 note "sweep: ${kernels[*]}"
 if [ "$list" = 1 ]; then
 	for k in "${kernels[@]}"; do
