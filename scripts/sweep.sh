@@ -188,14 +188,18 @@ pool_install() {
 		seen="$seen$pkg "
 		f=$(pool_fetch "$pkg" "$ver") || return
 		debs+=("$f")
-		# One Depends group (alternatives with |) a line.
+		# One Depends group (alternatives with |) a line, the last one too (the field does not
+		# end with a comma).
 		while IFS= read -r grp; do
 			case "$grp" in
 			'' | *"linux-image-$rel"*) ;;
 			*"$abi"*) queue+=("${grp%% *}") ;;
 			*) deps+=("$grp") ;;
 			esac
-		done < <(dpkg-deb -f "$f" Depends | tr '\n' ' ' | tr ',' '\n' | sed 's/^ *//; s/ *$//')
+		done < <({
+			dpkg-deb -f "$f" Depends | tr '\n' ' ' | tr ',' '\n'
+			echo
+		} | sed 's/^ *//; s/ *$//')
 	done
 	if [ ${#deps[@]} -gt 0 ]; then
 		"$prov" in-root "$k" env DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q \
@@ -205,6 +209,11 @@ pool_install() {
 		note "pool: unpacking ${f##*/}"
 		dpkg-deb -x "$f" "$sweep_root" || return 1
 	done
+	# Every link of the headers' top directories leads somewhere (scripts and tools lead into
+	# linux-kbuild): a package left out shows here, not as a build that cannot start.
+	f=$("$prov" in-root "$k" find -L "/usr/src/linux-headers-$rel" \
+		"/usr/src/linux-headers-$abi-common" -maxdepth 1 -type l)
+	[ -z "$f" ] || { note "pool: links that lead nowhere: $f"; return 1; }
 	mkdir -p "${done_mark%/*}" && touch "$done_mark"
 }
 # headers_source KERNEL RELEASE: where the series' headers come from, index or pool (pool_fetch's
