@@ -216,10 +216,28 @@ pool_install() {
 	[ -z "$f" ] || { note "pool: links that lead nowhere: $f"; return 1; }
 	mkdir -p "${done_mark%/*}" && touch "$done_mark"
 }
+# in_index KERNEL PACKAGE: the index lists PACKAGE. (apt-cache show exits 0, printing nothing, for
+# a name only a dependency names, as linux-image-6.19's names linux-modules-6.19.)
+in_index() {
+	[ -n "$("$prov" in-root "$1" apt-cache show --no-all-versions "$2" 2>/dev/null |
+		sed -n '/^Package:/p')" ]
+}
+# image_debs KERNEL RELEASE: the .debs, from the pool, of the image's packages that the index does
+# not list, one path per line. From 6.19 on linux-image-RELEASE only depends on linux-binary-RELEASE
+# (the signed image, listed) and linux-modules-RELEASE (unlisted, like the headers).
+image_debs() {
+	local k=$1 rel=$2 p
+	for p in $("$prov" in-root "$k" apt-cache show --no-all-versions "linux-image-$rel" |
+		sed -n 's/^Depends: //p' | tr ',' '\n' |
+		awk -v r="$rel" '$1 == "linux-binary-" r || $1 == "linux-modules-" r { print $1 }'); do
+		in_index "$k" "$p" && continue
+		pool_fetch "$p" "${image_version[$rel]}" || return
+	done
+}
 # headers_source KERNEL RELEASE: where the series' headers come from, index or pool (pool_fetch's
 # exit status otherwise: 2 neither has them).
 headers_source() {
-	if "$prov" in-root "$1" apt-cache show "linux-headers-$2" >/dev/null 2>&1; then
+	if in_index "$1" "linux-headers-$2"; then
 		echo index
 	else
 		pool_fetch "linux-headers-$2" "${image_version[$2]}" >/dev/null || return
@@ -294,7 +312,7 @@ add_row() { # kernel release build passed failed skipped seconds [note]
 
 # One kernel: provision, W=1 build, one guest; sets rel, build, p, f, s and why (the row's note).
 sweep_kernel() {
-	local k=$1 kp kf ks payload log src rc
+	local k=$1 kp kf ks payload log src rc idebs
 	rel=- build=no p=0 f=0 s=0 why=
 	mkdir -p "$S/$k"
 	if [ "${k#sweep-}" = "$k" ]; then
@@ -327,7 +345,16 @@ sweep_kernel() {
 			f=1 why="its headers could not be installed (log: $S/$k/headers.log)"
 			return
 		fi
-		"$prov" fetch "$k" "$rel" || { f=1; return; }
+		# The image's packages the index lacks (none once the image is cached).
+		idebs=()
+		if [ "$("$prov" version "$k" 2>/dev/null)" != "$rel" ]; then
+			src=$(image_debs "$k" "$rel") || {
+				f=1 why="its image's packages the index lacks could not be had from the pool"
+				return
+			}
+			[ -z "$src" ] || mapfile -t idebs <<<"$src"
+		fi
+		"$prov" fetch "$k" "$rel" ${idebs[@]+"${idebs[@]}"} || { f=1; return; }
 	fi
 	rel=$("$prov" version "$k")
 	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
