@@ -17,8 +17,9 @@
 # backports root, where it installs each one's headers: the matrix's roots stay as they are).
 # Their images are cached as kernels/sweep-SERIES. The backports index lists only the newest
 # series' headers (it still lists every series' image); the others' come from the archive's pool
-# (pool_install), downloaded once into the cache's pool/. A series whose headers neither the index
-# nor the pool has cannot be built: its row says so (no-headers) and counts as skipped.
+# (pool_install), and so, from 6.19 on, do their images' linux-modules (image_debs), downloaded
+# once into the cache's pool/. A series whose headers neither the index nor the pool has cannot be
+# built: its row says so (no-headers) and counts as skipped.
 # Output under $VMACCT_BUILD/sweep; ends with one table and the line "N passed, N failed".
 set -uo pipefail
 # shellcheck source=lib.sh
