@@ -7,8 +7,12 @@
 #   provision.sh ensure-root KERNEL  only the kernel's build root
 #   provision.sh refresh [KERNEL...] ask the archive for a newer kernel and re-provision if there is one
 #                                    (default: every kernel of the table)
-#   provision.sh fetch KERNEL REL    only the image of kernel release REL (a release string, e.g.
-#                                    6.18.15+deb13-amd64) from the kernel's build root's archive
+#   provision.sh fetch KERNEL REL [DEB...]
+#                                    only the image of kernel release REL (a release string, e.g.
+#                                    6.18.15+deb13-amd64) from the kernel's build root's archive;
+#                                    DEB: .deb files of its packages that the archive's index no
+#                                    longer lists (sweep.sh brings them from the pool), used
+#                                    instead of a download
 #   provision.sh version KERNEL      print the cached kernel release string (uname -r of the guest)
 #   provision.sh root KERNEL         print the build root's path
 set -euo pipefail
@@ -152,8 +156,8 @@ headers_release() { # headers_release ROOT FLAVOUR
 	[ ${#rels[@]} = 0 ] || printf '%s\n' "${rels[@]}" | sort -V | tail -n 1
 }
 
-fetch_kernel() {
-	local k=$1 root kd rel tmp deb fl arch
+fetch_kernel() { # fetch_kernel KERNEL [REL [DEB...]]
+	local k=$1 root kd rel tmp deb fl arch given=("${@:3}")
 	root=$(root_dir "$k")
 	kd=$(kern_dir "$k")
 	fl=$(flavour_of "$k")
@@ -170,13 +174,27 @@ fetch_kernel() {
 	# linux-binary-* (image, in /usr/lib/modules/REL/vmlinuz) and linux-modules-*, and linux-image-*
 	# becomes a package that only depends on them.
 	local sets=("linux-image-$rel-unsigned" "linux-image-$rel" "linux-binary-$rel linux-modules-$rel")
-	local set img='' qual=
+	local set img='' qual='' want p
 	# A cross root's packages of the kernel's architecture are asked for by name:arch.
 	if is_cross "$k"; then qual=":$arch"; fi
 	for set in "${sets[@]}"; do
 		rm -f "$root"/tmp/vmacct-dl/*.deb
-		set=$(for p in $set; do printf '%s%s ' "$p" "$qual"; done)
-		in_root "$root" sh -c "cd /tmp/vmacct-dl && apt-get download -q $set" >/dev/null 2>&1 || continue
+		# The set's packages given as files are copied, the others downloaded.
+		want=
+		for p in $set; do
+			for deb in ${given[@]+"${given[@]}"} ''; do
+				[ -n "$deb" ] && [ "$(dpkg-deb -f "$deb" Package)" = "$p" ] && break
+			done
+			if [ -n "$deb" ]; then
+				cp "$deb" "$root/tmp/vmacct-dl/"
+			else
+				want="$want $p$qual"
+			fi
+		done
+		if [ -n "$want" ]; then
+			in_root "$root" sh -c "cd /tmp/vmacct-dl && apt-get download -q$want" >/dev/null 2>&1 ||
+				continue
+		fi
 		for deb in "$root"/tmp/vmacct-dl/*.deb; do
 			dpkg-deb -x "$deb" "$tmp/deb"
 		done
@@ -272,7 +290,7 @@ esac
 case "$cmd" in
 ensure) ensure "$@" ;;
 ensure-root) make_root "$1" ;;
-fetch) fetch_kernel "$1" "${2:?$usage}" ;;
+fetch) fetch_kernel "$1" "${2:?$usage}" "${@:3}" ;;
 refresh) refresh "$@" ;;
 version) cat "$(kern_dir "$1")/release" ;;
 kbuild-dir) kbuild_dir "$1" ;;
