@@ -714,10 +714,13 @@ static void run_in_process(const struct layout_case *lc)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS) {
 		ksft_test_result_pass(NAME_PREFIX "%s\n", lc->name);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP) {
-		/* ksft_test_result_skip() would print the reason where the name goes. */
+		/*
+		 * ksft_test_result_skip() would print the reason where the name goes. Counted
+		 * first: ksft_test_num() is the number of the results so far, this one's included.
+		 */
+		ksft_inc_xskip_cnt();
 		printf("ok %d " NAME_PREFIX "%s # SKIP %s\n", ksft_test_num(), lc->name,
 		       skip_reason);
-		ksft_inc_xskip_cnt();
 	} else {
 		if (!WIFEXITED(status))
 			ksft_print_msg("%s: the scenario's process died: status %#x\n", lc->name,
