@@ -41,9 +41,11 @@ fail_msg() { echo "FAIL: $*"; bad=1; return 1; }
 # A <pid> file as "name value" lines (kB numbers without the unit).
 fields() { sed -n 's/^\([a-z_]*\): \([0-9]*\) kB$/\1 \2/p' "$1"; }
 field() { sed -n "s/^$2: \\([0-9]*\\) kB\$/\\1/p" "$1"; }
+# The page size in kB as the kernel reports it (busybox has no getconf): the KernelPageSize of
+# awk's own first mapping, an ordinary one. 4 on x86-64, 16 on arm64's 16 KiB-page kernel.
+page_kb=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps)
 statm_kb() { # statm_kb PID -> "virt res shr" in kB
-	awk -v pg=$(($(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024)) \
-		'{ print $1 * pg, $2 * pg, $3 * pg }' "/proc/$1/statm"
+	awk -v pg="$page_kb" '{ print $1 * pg, $2 * pg, $3 * pg }' "/proc/$1/statm"
 }
 
 grep -q '^vmacct ' /proc/modules || insmod /vmacct/vmacct.ko
