@@ -12,9 +12,9 @@
 
 /*
  * The most steps (the work of about one PTE table: one PTE table's range, a run of PMD leaves that
- * cost up to 512 entries and page mapcounts, or one VMA; mmlock.c) the walker takes under one hold
- * of mmap_lock; afterwards it lets go even when no writer waits, so that the longest hold is
- * bounded by work, not by the size of the process.
+ * cost up to PTRS_PER_PTE entries and page mapcounts, or one VMA; mmlock.c) the walker takes under
+ * one hold of mmap_lock; afterwards it lets go even when no writer waits, so that the longest hold
+ * is bounded by work, not by the size of the process.
  */
 #define VMACCT_LOCK_BUDGET	64
 
