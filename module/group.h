@@ -20,6 +20,7 @@
 
 #include <linux/bug.h>
 #include <linux/limits.h>
+#include <linux/pgtable.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -27,11 +28,12 @@
 #include "stats.h"
 
 /*
- * A step records at most one PTE table's pages (512 runs), or a run of PMD leaves that ends once
- * it cost 512: every leaf costs at least 1 and records at most one run unless it is read page by
- * page (a shared THP, 512 runs), so at most 511 + 512. Twice that, and a warning if ever exceeded.
+ * A step records at most one PTE table's pages (PTRS_PER_PTE runs: 512 with 4 KiB pages, 2048
+ * with arm64's 16 KiB ones), or a run of PMD leaves that ends once it cost PTRS_PER_PTE: every
+ * leaf costs at least 1 and records at most one run unless it is read page by page (a shared THP,
+ * PTRS_PER_PTE runs), so at most 2 * PTRS_PER_PTE - 1. Twice that, and a warning if ever exceeded.
  */
-#define VMACCT_SHARE_RUNS	2048
+#define VMACCT_SHARE_RUNS	(4 * PTRS_PER_PTE)
 
 /*
  * The mapcount noted for a page behind a non-present entry, where smaps reads none: "maybe shared"

@@ -8,9 +8,10 @@
  * mprotect, a fault that falls back to mmap_lock...). The walker lets go after every step at which
  * a writer waits (mmap_lock_is_contended(), as smaps_rollup does) and in any case after
  * VMACCT_LOCK_BUDGET steps, so one hold never covers more than VMACCT_LOCK_BUDGET + 1 steps. A step
- * is the work of about one PTE table: one PTE table's range (at most 512 entries, under its
- * page-table lock), a run of PMD leaves under the pmd lock that ends once it has cost 512 entries
- * and page mapcounts (a private THP costs 1, a shared one 513), or one VMA.
+ * is the work of about one PTE table: one PTE table's range (at most PTRS_PER_PTE entries, 512
+ * with 4 KiB pages and 2048 with 16 KiB ones, under its page-table lock), a run of PMD leaves under
+ * the pmd lock that ends once it has cost PTRS_PER_PTE entries and page mapcounts (a private THP
+ * costs 1, a shared one 1 + PTRS_PER_PTE), or one VMA.
  *
  * The statistics are global, updated without a lock: atomic counters and a compare-and-swap
  * maximum, so concurrent readers never lose a maximum, and a read of `stats` may see counters of

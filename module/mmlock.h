@@ -7,16 +7,20 @@
 #define VMACCT_MMLOCK_H
 
 #include <linux/mm_types.h>
+#include <linux/pgtable.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
 /*
  * The most steps (the work of about one PTE table: one PTE table's range, a run of PMD leaves that
- * cost up to 512 entries and page mapcounts, or one VMA; mmlock.c) the walker takes under one hold
- * of mmap_lock; afterwards it lets go even when no writer waits, so that the longest hold is
- * bounded by work, not by the size of the process.
+ * cost up to PTRS_PER_PTE entries and page mapcounts, or one VMA; mmlock.c) the walker takes under
+ * one hold of mmap_lock; afterwards it lets go even when no writer waits, so that the longest hold
+ * is bounded by work, not by the size of the process. A PTE table holds PTRS_PER_PTE entries, 512
+ * with 4 KiB pages and 2048 with arm64's 16 KiB ones: the budget is the steps of 32768 entries,
+ * 64 steps or 16, the same work whatever the page size.
  */
-#define VMACCT_LOCK_BUDGET	64
+#define VMACCT_LOCK_BUDGET_ENTRIES	32768
+#define VMACCT_LOCK_BUDGET		(VMACCT_LOCK_BUDGET_ENTRIES / PTRS_PER_PTE)
 
 struct vmacct_mmlock {
 	struct mm_struct *mm;

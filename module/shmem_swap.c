@@ -51,7 +51,7 @@ unsigned long vmacct_shmem_partial_swap(struct address_space *mapping, pgoff_t s
 			swapped += 1UL << xas_get_order(&xas);
 		if (xas.xa_index == max)
 			break;
-		/* Under a page-table lock (@atomic) a call covers at most 512 pages. */
+		/* Under a page-table lock (@atomic) a call covers at most PTRS_PER_PTE pages. */
 		if (!atomic && need_resched()) {
 			xas_pause(&xas);
 			rcu_read_unlock();

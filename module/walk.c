@@ -434,8 +434,8 @@ static bool vmacct_pmd_is_leaf(pmd_t pmdval)
  * the pmd lock (one PMD table has one lock, so every entry up to @end shares it), until they have
  * cost PTRS_PER_PTE entries and page mapcounts, the work of one PTE table. A THP whose reference
  * count settles it costs 1, so 1 GiB of private THP is one step; a shared one read page by page
- * costs 513 and is a step of its own. Returns how many entries it counted, 0 when @pmd is no
- * longer a leaf; *@next is the address after the last one.
+ * costs 1 + PTRS_PER_PTE and is a step of its own. Returns how many entries it counted, 0 when
+ * @pmd is no longer a leaf; *@next is the address after the last one.
  */
 static unsigned int vmacct_pmd_leaves(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 				      unsigned long end, unsigned long *next)
@@ -472,7 +472,7 @@ again:
 		pmdval = READ_ONCE(*pmd);
 		/*
 		 * An empty entry is no step: it costs one read, and a sparse range (a large
-		 * reservation around a few touched pages) must not yield mmap_lock per 2 MiB of
+		 * reservation around a few touched pages) must not yield mmap_lock per PMD of
 		 * nothing. Empty upper levels are skipped the same way.
 		 */
 		if (pmd_none(pmdval)) {
@@ -578,9 +578,10 @@ static int vmacct_pgd_range(struct vmacct_walk *w, unsigned long addr, unsigned 
  * empty range, so that an unpopulated multi-TiB reservation costs one read per empty upper entry.
  * The walk never goes below the hstate's own level: what is there is an entry, not a table,
  * whatever its bits say (a uffd-wp marker, a migration or hwpoison entry at the PUD). x86-64 has
- * PMD and PUD sizes; arm64 also a run of contiguous PMDs (32 MiB with 4 KiB pages) and of
- * contiguous PTEs (64 KiB), whose first entry is the one its huge_pte_offset() returns and smaps
- * reads. PTE tables are never in highmem on either.
+ * PMD and PUD sizes; arm64 also a run of contiguous PMDs (32 MiB with 4 KiB pages, 1 GiB with
+ * 16 KiB) and of contiguous PTEs (64 KiB; 2 MiB), whose first entry is the one its
+ * huge_pte_offset() returns and smaps reads; with 16 KiB pages it has no PUD size (64 GiB). PTE
+ * tables are never in highmem on either.
  */
 static pte_t *vmacct_huge_pte(struct mm_struct *mm, unsigned long addr, unsigned long end,
 			      unsigned long size, unsigned long *next)

@@ -121,12 +121,15 @@ reader_files=()
 mkdir -p "$B/reader"
 build_workload() {
 	gcc -O2 -Wall -Wextra -Werror -static -o "$B/reader/demo-workload" \
-		"$VMACCT_TOP/scripts/demo-workload.c" >"$B/reader/build.log" 2>&1
+		"$VMACCT_TOP/scripts/demo-workload.c" >"$B/reader/build.log" 2>&1 &&
+		gcc -O2 -Wall -Wextra -Werror -static -o "$B/reader/guest-cat" \
+			"$VMACCT_TOP/scripts/guest-cat.c" >>"$B/reader/build.log" 2>&1
 }
 if [ "$quick" = 1 ]; then
 	note "make check-quick: no reader test (make -C tools check and make check have it)"
 elif build_workload; then
-	reader_files=(--with-top --file "$B/reader/demo-workload" --file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
+	reader_files=(--with-top --file "$B/reader/demo-workload" --file "$B/reader/guest-cat"
+		--file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
 	hp=$((hp + 1))
 else
 	tail -n 20 "$B/reader/build.log"
@@ -147,7 +150,8 @@ cross_build() { # ARCH
 		KSFT_DIR="$ksft" || return 1
 	[ "$quick" = 1 ] && return 0
 	make -s -C "$VMACCT_TOP/tools" static CC="$cc" OUT="$d" &&
-		"$cc" -O2 -Wall -Wextra -Werror -static -o "$d/demo-workload" "$VMACCT_TOP/scripts/demo-workload.c"
+		"$cc" -O2 -Wall -Wextra -Werror -static -o "$d/demo-workload" "$VMACCT_TOP/scripts/demo-workload.c" &&
+		"$cc" -O2 -Wall -Wextra -Werror -static -o "$d/guest-cat" "$VMACCT_TOP/scripts/guest-cat.c"
 }
 cross_archs() {
 	local c
@@ -321,6 +325,7 @@ boot_kernel() {
 		fuzz_args='--no-op mmap_hugetlb_1g'
 		if [ ${#reader_files[@]} -gt 0 ] && [ -x "$B/$(kernel_field "$k" arch)/demo-workload" ]; then
 			reader=(--with-top --file "$B/$(kernel_field "$k" arch)/demo-workload"
+				--file "$B/$(kernel_field "$k" arch)/guest-cat"
 				--file "$VMACCT_TOP/scripts/guest-payload-reader.sh")
 		fi
 	else

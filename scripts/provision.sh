@@ -30,13 +30,16 @@ root_name() {
 }
 root_dir() { echo "$VMACCT_CACHE/roots/$(root_name "$1")"; }
 # The kernel's Debian flavour, the suffix of linux-headers-* and of its release string: the arch
-# (amd64), or with the table's flavour column rt-amd64, cloud-amd64.
+# (amd64), or with the table's flavour column rt-amd64, cloud-amd64. Debian names a featureset or a
+# cloud kernel before the arch, a page size after it: arm64-16k (16 KiB pages).
 flavour_of() {
-	local fl
+	local fl arch
 	fl=$(kernel_field "$1" flavour)
+	arch=$(kernel_field "$1" arch)
 	case "$fl" in
-	'' | -) kernel_field "$1" arch ;;
-	*) echo "$fl-$(kernel_field "$1" arch)" ;;
+	'' | -) echo "$arch" ;;
+	[0-9]*k) echo "$arch-$fl" ;;
+	*) echo "$fl-$arch" ;;
 	esac
 }
 # A kernel whose image is "built" is compiled from its linux-source by debug-kernel.sh; the others
@@ -105,16 +108,20 @@ make_root() {
 		--architectures="$archs" --include="$(IFS=,; echo "${pkgs[*]}")" \
 		"$base" "$tmp" "${sources[@]}" >"$VMACCT_CACHE/mmdebstrap-$name.log" 2>&1 ||
 		die "mmdebstrap $name failed (is the Debian archive reachable?); log: $VMACCT_CACHE/mmdebstrap-$name.log"
-	if is_cross "$k"; then
-		cross_headers "$tmp" "$(kernel_field "$k" arch)" >>"$VMACCT_CACHE/mmdebstrap-$name.log" 2>&1 ||
-			die "cross headers for $name failed; log: $VMACCT_CACHE/mmdebstrap-$name.log"
-	fi
+	# A cross root serves every cross kernel of its release: each flavour's headers.
+	for o in $(kernels_with release "$rel"); do
+		if [ "$(root_name "$o")" != "$name" ] || ! is_cross "$o"; then continue; fi
+		cross_headers "$tmp" "$(kernel_field "$o" arch)" "$(flavour_of "$o")" \
+			>>"$VMACCT_CACHE/mmdebstrap-$name.log" 2>&1 ||
+			die "cross headers ($(flavour_of "$o")) for $name failed; log: $VMACCT_CACHE/mmdebstrap-$name.log"
+	done
 	touch "$tmp/.vmacct-ok"
 	rm -rf "$root"
 	mv "$tmp" "$root"
 }
 
-# cross_headers ROOT ARCH: the newest linux-headers-<abi>-ARCH:ARCH in a multi-arch root. Installed
+# cross_headers ROOT ARCH FLAVOUR: the newest linux-headers-<abi>-FLAVOUR:ARCH (FLAVOUR: ARCH, or
+# another of the arch's flavours, arm64-16k) in a multi-arch root. Installed
 # as a package it would pull in its compiler as an ARCH package (trixie's headers depend on plain
 # gcc-14), so its dependencies are installed for the host (linux-kbuild is Multi-Arch: foreign,
 # the -common part is arch: all) with gcc-N-<triplet> for the gcc-N it names, and the package
@@ -124,11 +131,11 @@ cross_headers() {
 	local root=$1 arch=$2
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	in_root "$root" sh -eu -c '
-		a=$1
+		a=$1 fl=$2
 		triplet=$(case $a in arm64) echo aarch64-linux-gnu ;; *) exit 3 ;; esac)
 		apt-get update -q
-		# linux-headers-ARCH depends on linux-headers-<abi>-ARCH, which depends on the rest.
-		meta=$(apt-cache depends "linux-headers-$a:$a" | sed -n "s/^ *Depends: \(linux-headers-[^:]*\).*/\1/p" | head -n 1)
+		# linux-headers-FLAVOUR depends on linux-headers-<abi>-FLAVOUR, which depends on the rest.
+		meta=$(apt-cache depends "linux-headers-$fl:$a" | sed -n "s/^ *Depends: \(linux-headers-[^:]*\).*/\1/p" | head -n 1)
 		deps=$(apt-cache depends "$meta:$a" | sed -n "s/^ *Depends: <*\([^:>]*\).*/\1/p")
 		gccv=$(echo "$deps" | sed -n "s/^\(gcc-[0-9][0-9]*\)\(-for-host\)*$/\1/p" | head -n 1)
 		[ -n "$meta" ] && [ -n "$gccv" ]
@@ -142,7 +149,19 @@ cross_headers() {
 		mkdir -p "/opt/vmacct-$a"
 		cp "$(ls bb/bin/busybox bb/usr/bin/busybox 2>/dev/null | head -n 1)" "/opt/vmacct-$a/busybox"
 		cd / && rm -rf /tmp/vmacct-hdr
-	' sh "$arch"
+	' sh "$arch" "${3:-$arch}"
+}
+# A cross root made before a kernel of another flavour joined the table lacks its headers: add them.
+cross_headers_missing() {
+	local k=$1 root
+	root=$(root_dir "$k")
+	is_cross "$k" || return 0
+	[ -z "$(headers_release "$root" "$(flavour_of "$k")")" ] || return 0
+	need_root "adding the $(flavour_of "$k") headers to $(root_name "$k")"
+	note "adding the $(flavour_of "$k") headers to the $(root_name "$k") build root"
+	cross_headers "$root" "$(kernel_field "$k" arch)" "$(flavour_of "$k")" \
+		>>"$VMACCT_CACHE/mmdebstrap-$(root_name "$k").log" 2>&1 ||
+		die "cross headers ($(flavour_of "$k")) for $(root_name "$k") failed; log: $VMACCT_CACHE/mmdebstrap-$(root_name "$k").log"
 }
 
 # The kernel ABI the root's linux-headers-FLAVOUR points at, e.g. 6.12.48+deb13-amd64 (amd64) or
@@ -228,6 +247,7 @@ ensure() {
 	local k
 	for k in "$@"; do
 		make_root "$k"
+		cross_headers_missing "$k"
 		if is_built "$k"; then
 			kern_dir "$k" >/dev/null
 		else
@@ -261,7 +281,7 @@ refresh() {
 		in_root "$root" apt-get update -q >/dev/null
 		in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get -y -q full-upgrade >/dev/null
 		# A cross root's headers are unpacked, not installed: apt upgrades only what they need.
-		if is_cross "$k"; then cross_headers "$root" "$arch" >/dev/null; fi
+		if is_cross "$k"; then cross_headers "$root" "$arch" "$fl" >/dev/null; fi
 		new=$(headers_release "$root" "$fl")
 		if [ "$cur" = "$new" ]; then
 			note "kernel $k: $cur is the newest in the archive"
@@ -289,7 +309,7 @@ ensure-root | fetch | version | kbuild-dir | root | kernel-dir | in-root)
 esac
 case "$cmd" in
 ensure) ensure "$@" ;;
-ensure-root) make_root "$1" ;;
+ensure-root) make_root "$1" && cross_headers_missing "$1" ;;
 fetch) fetch_kernel "$1" "${2:?$usage}" "${@:3}" ;;
 refresh) refresh "$@" ;;
 version) cat "$(kern_dir "$1")/release" ;;

@@ -26,13 +26,17 @@ if ! grep -q '^vmacct ' /proc/modules; then
 	fi
 fi
 
-# Page cache for the file scenarios: a RAM disk with ext2 (the guest root is tmpfs).
+# Page cache for the file scenarios: a RAM disk with ext2 (the guest root is tmpfs). 32 MiB per
+# 4 KiB of page size: the fuzzer writes file mappings of PMD multiples, 2 MiB with 4 KiB pages and
+# 32 MiB with 16 KiB ones, which must find free blocks (a full disk makes a write fault SIGBUS).
+# The page size is the kernel's KernelPageSize (busybox has no getconf).
 mnt=/tmp/vmacct-selftest-fs
 if [ -z "$VMACCT_FILE_DIR" ]; then
 	mkdir -p $mnt
+	page_kb=$(awk '/^KernelPageSize:/ { print $2; exit }' /proc/self/smaps 2>/dev/null)
 	# Modules or built in: whichever this kernel has.
 	modprobe ext4 2>/dev/null
-	modprobe brd rd_nr=1 rd_size=32768 2>/dev/null
+	modprobe brd rd_nr=1 rd_size=$((32768 * ${page_kb:-4} / 4)) 2>/dev/null
 	if [ -b /dev/ram0 ] && mke2fs -q /dev/ram0 >/dev/null 2>&1 &&
 		mount -t ext2 /dev/ram0 $mnt 2>/dev/null; then
 		export VMACCT_FILE_DIR=$mnt

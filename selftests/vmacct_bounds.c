@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The walker's promises about huge processes, checked on one with tens of GiB mapped:
- * - it reads them exactly (dense: every 4 KiB of the range maps the zero page; sparse: one zero
- *   page per 2 MiB over the range, beside a 1 TiB PROT_NONE reservation);
+ * - it reads them exactly (dense: every page of the range maps the zero page; sparse: one zero
+ *   page per PMD (2 MiB, 32 MiB with 16 KiB pages) over the range, beside a 1 TiB PROT_NONE
+ *   reservation);
  * - it never holds mmap_lock for more than the budget the `stats` file states, and lets go of it
  *   often enough that a writer in the walked process (mmap/munmap) is not held up for the walk;
  * - a reader of <pid>, maps/<pid> or all that gets SIGKILL dies promptly, mid-walk.
  * The zero page makes the page tables dense without using memory: VMACCT_BOUNDS_GIB (default 16)
- * GiB of 4 KiB mappings cost 2 MiB of page tables per GiB and nothing else.
+ * GiB of small-page mappings cost 8 bytes of page table per page (2 MiB per GiB with 4 KiB pages,
+ * 512 KiB with 16 KiB ones) and nothing else.
  * Soft lockups, hung tasks and lockdep reports are caught by the kernel log scan of the runner.
  */
 #include <errno.h>
@@ -25,7 +27,8 @@
 #include "vmacct_util.h"
 
 #define GiB		(1UL << 30)
-#define PMD_SPAN	(2UL << 20)
+/* What one PTE table maps: the kernel's PMD size. */
+#define PMD_SPAN	vmacct_pmd_size()
 
 static double now(void)
 {
@@ -97,8 +100,8 @@ static long percentile(struct writer_log *log, int p)
 }
 
 /*
- * The walked process. Maps @gib GiB as 4 KiB zero-page entries (dense) and a sparse range with one
- * zero page per 2 MiB plus 1 TiB PROT_NONE, reports "ready" through @ready, then, while @log->on
+ * The walked process. Maps @gib GiB as small zero-page entries (dense) and a sparse range with one
+ * zero page per PMD plus 1 TiB PROT_NONE, reports "ready" through @ready, then, while @log->on
  * is set, times mmap+munmap pairs (each needs mmap_lock for writing) into @log, until killed.
  */
 static void target(unsigned long gib, int ready, struct writer_log *log)
@@ -114,8 +117,8 @@ static void target(unsigned long gib, int ready, struct writer_log *log)
 	    MAP_FAILED)
 		_exit(2);
 	/*
-	 * 4 KiB entries, not the huge zero page: the walk must visit every PTE. A kernel without THP
-	 * (Debian's PREEMPT_RT one) refuses MADV_NOHUGEPAGE (EINVAL) and maps 4 KiB entries anyway.
+	 * Small entries, not the huge zero page: the walk must visit every PTE. A kernel without THP
+	 * (Debian's PREEMPT_RT one) refuses MADV_NOHUGEPAGE (EINVAL) and maps small entries anyway.
 	 */
 	if ((madvise(dense, dense_len, MADV_NOHUGEPAGE) && errno != EINVAL) ||
 	    madvise(dense, dense_len, MADV_POPULATE_READ))
@@ -202,14 +205,14 @@ static struct bounds {
 	double t_walk;		/* the fastest read of <pid> (lock_budget), seconds */
 } b = { .t_walk = 1e9 };
 
-/* Exact numbers. zero = dense + one page per 2 MiB of sparse; nothing is resident. */
+/* Exact numbers. zero = dense + one page per PMD of sparse; nothing is resident. */
 static void exact_numbers(void)
 {
 	struct vmacct_counts row;
 	int err = vmacct_read_summary(b.pid, &row);
 
 	if (!err) {
-		uint64_t want_zero = KB(b.gib * GiB) + b.gib * GiB / PMD_SPAN * 4;
+		uint64_t want_zero = KB(b.gib * GiB) + b.gib * GiB / PMD_SPAN * KB(vmacct_page_size());
 
 		err = row.v[VF_ZERO] != want_zero ||
 		      row.v[VF_MAPPED] < KB(2 * b.gib * GiB + (1UL << 40));
@@ -221,7 +224,7 @@ static void exact_numbers(void)
 	ksft_test_result(!err, "%lu GiB dense and sparse zero-page mappings read exactly\n", b.gib);
 }
 
-/* The lock budget. Each read of the dense range takes gib * 512 PMD steps. */
+/* The lock budget. Each read of the dense range takes gib GiB / PMD_SPAN PMD steps. */
 static void lock_budget(void)
 {
 	long long budget, yields0, holds0, yields, max_steps;

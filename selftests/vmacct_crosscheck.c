@@ -55,15 +55,20 @@ static void zoo_ready_and_wait(void)
 		pause();
 }
 
-static char *zoo_map(int flags, int fd, int advice)
+static char *zoo_map_len(size_t len, int flags, int fd, int advice)
 {
-	char *p = mmap(NULL, ZOO_SIZE, PROT_READ | PROT_WRITE, flags, fd, 0);
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
 
 	if (p == MAP_FAILED)
 		_exit(1);
-	madvise(p, ZOO_SIZE, advice);
-	memset(p, 0x5a, ZOO_SIZE);
+	madvise(p, len, advice);
+	memset(p, 0x5a, len);
 	return p;
+}
+
+static char *zoo_map(int flags, int fd, int advice)
+{
+	return zoo_map_len(ZOO_SIZE, flags, fd, advice);
 }
 
 static void spawn_zoo(void)
@@ -94,14 +99,14 @@ static void spawn_zoo(void)
 		m = zoo_map(MAP_SHARED, fd, MADV_NORMAL);
 		zoo_map(MAP_SHARED | MAP_ANONYMOUS, -1, MADV_NORMAL);
 		if (!fork())	/* fork() copies no page tables of shared mappings: fault them in */
-			for (i = 0; i < ZOO_SIZE; i += 4096)
+			for (i = 0; i < ZOO_SIZE; i += vmacct_page_size())
 				(void)m[i];
 		zoo_ready_and_wait();
 	}
 	expect += 2;
-	/* THP */
+	/* THP: two PMDs' worth holds one aligned PMD whatever the PMD size (32 MiB with 16 KiB pages) */
 	if (!(pid = fork())) {
-		zoo_map(MAP_PRIVATE | MAP_ANONYMOUS, -1, MADV_HUGEPAGE);
+		zoo_map_len(2 * vmacct_pmd_size(), MAP_PRIVATE | MAP_ANONYMOUS, -1, MADV_HUGEPAGE);
 		zoo_ready_and_wait();
 	}
 	expect++;
@@ -594,13 +599,14 @@ static long many_vmas(void)
 
 static void make_many_vmas(void *count)
 {
+	size_t ps = vmacct_page_size();
 	long n = *(long *)count, j;
-	char *p = mmap(NULL, (size_t)n * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, (size_t)n * ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		_exit(1);
 	for (j = 1; j < n; j += 2)
-		if (mprotect(p + j * 4096, 4096, PROT_NONE))
+		if (mprotect(p + j * ps, ps, PROT_NONE))
 			_exit(1);
 }
 

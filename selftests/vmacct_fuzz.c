@@ -64,15 +64,24 @@
 #define __NR_io_uring_setup 425
 #endif
 
-#define PAGE		4096UL
+/*
+ * The kernel's page and PMD (THP) sizes: 4 KiB and 2 MiB, or arm64's 16 KiB and 32 MiB. With 4 KiB
+ * pages every number below is what it always was, so the recorded seeds (fuzz_seeds) replay as
+ * they were found. The hugetlb sizes are the ones MAP_HUGE_2MB and MAP_HUGE_1GB ask for: PMD and
+ * PUD with 4 KiB pages, contiguous PTEs and PMDs with arm64's 16 KiB ones.
+ */
+#define PAGE		vmacct_page_size()
+#define PMD		vmacct_pmd_size()
+#define PMD_PAGES	(PMD / PAGE)
 #define HUGE_2M		(2UL << 20)
 #define HUGE_1G		(1UL << 30)
 
 #define NR_FIRST	3	/* workers a seed starts with */
 #define MAX_WORKERS	8	/* alive at once, forked children included */
 #define NSLOTS		16	/* mappings a worker holds */
-#define BUDGET		(24UL << 20)	/* bytes of 4 KiB-page slots per worker */
-#define FILE_SIZE	(64UL << 20)	/* the family's file and memfd: no mapping reaches past */
+#define BUDGET		(24UL << 20)	/* bytes of small-page slots per worker */
+/* The family's file and memfd: no mapping reaches past (an offset of up to 4096 pages or 8 PMDs). */
+#define FILE_SIZE	(16384 * PAGE)
 #define HUGE_FILE_SIZE	(16UL << 20)	/* the family's hugetlb memfd */
 #define DEFAULT_STEPS	200
 #define CMD_FD		3	/* a worker's socket to the driver */
@@ -462,7 +471,8 @@ static void setup_knobs(const bool *enabled)
 	knob_set(knob_add(KSM_DIR "/pages_to_scan", false), "2000");
 	knob_set(knob_add(KSM_DIR "/sleep_millisecs", false), "1");
 	/*
-	 * hugetlb pages to populate: 16 of 2 MiB, and one of 1 GiB (a PUD leaf) if the kernel
+	 * hugetlb pages to populate: 16 of 2 MiB, and one of 1 GiB (a PUD leaf, or with 16 KiB
+	 * pages 32 contiguous PMDs) if the kernel
 	 * finds one and at least 512 MiB stay available for the rest (the workers use up to 200),
 	 * unless --no-op mmap_hugetlb_1g: the kernel zeroes the page in one go, which under arm64
 	 * TCG takes longer than the soft-lockup watchdog allows.
@@ -880,7 +890,7 @@ static const char *const kind_names[] = {
 	"anon", "shmem", "file", "memfd", "hugetlb-2M", "hugetlb-1G", "packet-ring", "io_uring",
 };
 
-/* Per unit (4 KiB page or huge page). All but U_GUARD are VMA flags: they split VMAs. */
+/* Per unit (small page or huge page). All but U_GUARD are VMA flags: they split VMAs. */
 #define U_R		0x01
 #define U_W		0x02
 #define U_GUARD		0x04	/* MADV_GUARD_INSTALL: any access faults */
@@ -1397,9 +1407,9 @@ static int op_mmap(enum op op)
 	if (!w)
 		return 1;
 	room = (BUDGET - worker_bytes(w)) / PAGE;
-	/* Small, medium, or THP-sized (2 MiB aligned, so that a fault may map a PMD). */
+	/* Small, medium, or THP-sized (PMD-aligned, so that a fault may map a PMD). */
 	k = rnd(10);
-	n = k < 3 ? 1 + rnd(16) : k < 6 ? 17 + rnd(240) : 512 * (1 + rnd(4));
+	n = k < 3 ? 1 + rnd(16) : k < 6 ? 17 + rnd(240) : PMD_PAGES * (1 + rnd(4));
 	thp = k >= 6 && chance(70);
 	c.flags = MAP_PRIVATE;
 	switch (op) {
@@ -1446,7 +1456,7 @@ static int op_mmap(enum op op)
 	if (unit == PAGE && n > room)
 		n = room ? room : 1;
 	if (thp)
-		n = (n + 511) & ~511UL;
+		n = (n + PMD_PAGES - 1) / PMD_PAGES * PMD_PAGES;
 	/* Shared or private, except where the backing decides. */
 	if (kind == K_FILE || kind == K_MEMFD || kind == K_HUGE2M || kind == K_HUGE1G) {
 		if (chance(50))
@@ -1456,9 +1466,9 @@ static int op_mmap(enum op op)
 	prot = k < 8 ? PROT_READ | PROT_WRITE : k < 9 ? PROT_READ : PROT_NONE;
 	c.arg = prot;
 	c.len = n * unit;
-	c.align = thp ? HUGE_2M : 0;
+	c.align = thp ? PMD : 0;
 	if (c.backing == B_FILE || c.backing == B_MEMFD_FAMILY || c.backing == B_MEMFD_NEW) {
-		c.off = thp ? rnd(8) * HUGE_2M : rnd(4096) * PAGE;
+		c.off = thp ? rnd(8) * PMD : rnd(4096) * PAGE;
 	} else if (c.backing == B_HUGE_MEMFD_2M) {
 		n = n > HUGE_FILE_SIZE / HUGE_2M ? HUGE_FILE_SIZE / HUGE_2M : n;
 		c.len = n * unit;
@@ -1625,7 +1635,7 @@ static bool has_free_slot(const struct worker *w, const struct slot *s)
 }
 
 /*
- * mremap of a slot's last VMA: moved (to a 2 MiB-aligned place, or 4 KiB past one: a PMD of THP
+ * mremap of a slot's last VMA: moved (to a PMD-aligned place, or a page past one: a PMD of THP
  * moves whole or is split), grown (in place or moved, the kernel decides), shrunk, or moved
  * leaving the old range mapped (MREMAP_DONTUNMAP). A moved part that is not the whole slot
  * becomes a slot of its own.
@@ -1670,7 +1680,7 @@ static int op_mremap(enum op op)
 	}
 	c.len2 = newn * unit;
 	if (c.arg & MREMAP_FIXED) {
-		c.align = unit == PAGE ? HUGE_2M : unit;
+		c.align = unit == PAGE ? PMD : unit;
 		c.skew = unit == PAGE && chance(30) ? PAGE : 0;
 	}
 	if (wcall(w, &c, &r, NULL))
@@ -1716,10 +1726,10 @@ static int op_mremap(enum op op)
 	return 0;
 }
 
-/* A 4 KiB-page slot with room for a PMD: what MADV_COLLAPSE can act on. */
+/* A small-page slot with room for a PMD: what MADV_COLLAPSE can act on. */
 static bool thp_sized(const struct worker *w, const struct slot *s)
 {
-	return s->unit == PAGE && s->n >= 2 * 512;
+	return s->unit == PAGE && s->n >= 2 * PMD_PAGES;
 }
 
 /*
@@ -1772,9 +1782,9 @@ static int op_madvise(enum op op)
 			c.arg = advs[i].advice;
 	pick_range(s, &off, &n);
 	/* A collapse wants at least one aligned PMD inside the range: take enough of the slot. */
-	if (op == OP_COLLAPSE && s->n >= 1024 && n < 1024) {
-		off = rnd(s->n - 1023);
-		n = 1024;
+	if (op == OP_COLLAPSE && s->n >= 2 * PMD_PAGES && n < 2 * PMD_PAGES) {
+		off = rnd(s->n - 2 * PMD_PAGES + 1);
+		n = 2 * PMD_PAGES;
 	}
 	if (wcall_units(w, s, op, off, n, &c, &r))
 		return -1;

@@ -42,7 +42,7 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 
-#define PS		4096UL
+#define PS		vmacct_page_size()
 #define MiB		(1UL << 20)
 #define SERVER_UID	60123		/* the pre-forking server and its workers */
 #define LONER_UID	60124		/* a group of one process */
@@ -190,7 +190,7 @@ static int member_pfns(pid_t pid, uint64_t **pfns, size_t *n, size_t *cap)
 		}
 		if (strstr(line, "[vvar") || strstr(line, "[vsyscall]"))
 			continue;
-		/* pagemap in chunks of 512 entries: one read per 2 MiB, not per page */
+		/* pagemap in chunks of 512 entries: one read per 512 pages, not per page */
 		for (a = start; a < end; ) {
 			uint64_t e[512];
 			size_t want = (end - a) / PS < 512 ? (end - a) / PS : 512, i;
@@ -460,7 +460,7 @@ static void server_child(void *arg)
 	/* A THP too (when the kernel gives one): its pages read one by one, entire mapcount. */
 	thp = map_aligned_hpage();
 	if (thp)
-		memset(thp, 9, 2 * MiB);
+		memset(thp, 9, vmacct_pmd_size());
 	for (i = 0; i < WORKERS; i++) {
 		/* Set in the server only: @sc is shared memory, the worker sees it too. */
 		pid_t pid = fork();

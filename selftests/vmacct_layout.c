@@ -12,9 +12,11 @@
  * operations done to it, each followed by the rows it must leave. One runner builds any entry;
  * each runs in a process of its own, so that one scenario's leftovers never reach the next.
  *
- * Sizes are chosen so the numbers are deterministic: regions that must stay 4 KiB pages are
+ * Sizes are chosen so the numbers are deterministic: regions that must stay small pages are
  * MADV_NOHUGEPAGE (Debian builds THP "always"), every counted page is touched explicitly, and the
- * processes are stopped at a sync point while they are read.
+ * processes are stopped at a sync point while they are read. Every size is the kernel's own (the
+ * page size, the PMD's, the default hugetlb page's): arm64 also has 16 KiB pages, whose THP is
+ * 32 MiB.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,10 +33,10 @@
 #include "kselftest.h"
 #include "vmacct_util.h"
 
-#define PS		4096UL
+#define PS		vmacct_page_size()
 #define NPAGES		64UL
 #define SIZE		(NPAGES * PS)
-#define HPAGE		(2UL << 20)
+#define HPAGE		vmacct_pmd_size()
 #define TIB		(1ULL << 40)
 #define PSS_SHIFT	12
 /* The longest scenario waits up to 30 s for ksmd. */
@@ -43,12 +45,12 @@
 /* --- the table --- */
 
 enum kind {
-	ANON,		/* MAP_PRIVATE | MAP_ANONYMOUS, 64 pages of 4 KiB */
+	ANON,		/* MAP_PRIVATE | MAP_ANONYMOUS, 64 small pages */
 	SHARED_ANON,	/* MAP_SHARED | MAP_ANONYMOUS (shmem), 64 pages */
 	MEMFD,		/* a memfd mapped MAP_SHARED, 64 pages */
 	FILE_PAGES,	/* a file on a page-cache file system (VMACCT_FILE_DIR), read, 64 pages */
-	THP,		/* 2 MiB, aligned, MADV_HUGEPAGE */
-	HUGETLB,	/* one 2 MiB hugetlb page, MAP_PRIVATE */
+	THP,		/* one PMD (2 MiB, 32 MiB with 16 KiB pages), aligned, MADV_HUGEPAGE */
+	HUGETLB,	/* one hugetlb page of the default size (the PMD's), MAP_PRIVATE */
 	RESERVATION,	/* 1 TiB PROT_NONE, MAP_NORESERVE */
 };
 
@@ -166,8 +168,8 @@ static const struct layout_case cases[] = {
 	  { { CHECK, { AS(ALL, 2), NOT_RESIDENT(THP, ALL) }, {}, "THP shared across fork" } } },
 	/*
 	 * A read fault in a THP-eligible region maps the huge zero page (use_zero_page=1) or, if
-	 * the kernel declines, 512 small zero pages: either way 2 MiB of zero, nothing resident,
-	 * no thp (thp counts resident memory only).
+	 * the kernel declines, a PMD's worth of small zero pages: either way the whole region is
+	 * zero, nothing resident, no thp (thp counts resident memory only).
 	 */
 	{ "thp_region_read_only_is_zero", THP, READ, ALONE, NONE,
 	  { { CHECK, { NOT_RESIDENT(ZERO, ALL) }, {}, "THP region read-only (zero)" } } },
@@ -237,8 +239,9 @@ static size_t kind_size(enum kind kind)
 {
 	switch (kind) {
 	case THP:
-	case HUGETLB:
 		return HPAGE;
+	case HUGETLB:
+		return vmacct_hugetlb_default_size();
 	case RESERVATION:
 		return TIB;
 	default:
@@ -343,7 +346,7 @@ static char *mmap_or_null(size_t len, int prot, int flags, int fd, int advice)
 static int make_file(void)
 {
 	const char *dir = getenv("VMACCT_FILE_DIR");
-	char buf[PS], path[256];
+	char *buf, path[256];
 	size_t i;
 	int fd;
 
@@ -351,13 +354,15 @@ static int make_file(void)
 		return -1;
 	snprintf(path, sizeof(path), "%s/vmacct-selftest.XXXXXX", dir);
 	fd = mkstemp(path);
-	if (fd < 0)
+	buf = malloc(PS);
+	if (fd < 0 || !buf)
 		return -1;
 	unlink(path);
-	memset(buf, 7, sizeof(buf));
+	memset(buf, 7, PS);
 	for (i = 0; i < NPAGES; i++)
 		if (write(fd, buf, PS) != (ssize_t)PS)
 			return -1;
+	free(buf);
 	return fd;
 }
 
@@ -455,6 +460,8 @@ static int map_region(struct run *r)
 		r->p = map_aligned_hpage();
 		break;
 	case HUGETLB:
+		if (!r->size)
+			return skip("no hugetlb (no Hugepagesize in /proc/meminfo)");
 		r->p = mmap_or_null(r->size, rw, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1,
 				    MADV_NORMAL);
 		if (!r->p)
@@ -714,10 +721,13 @@ static void run_in_process(const struct layout_case *lc)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS) {
 		ksft_test_result_pass(NAME_PREFIX "%s\n", lc->name);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP) {
-		/* ksft_test_result_skip() would print the reason where the name goes. */
+		/*
+		 * ksft_test_result_skip() would print the reason where the name goes. Counted
+		 * first: ksft_test_num() is the number of the results so far, this one's included.
+		 */
+		ksft_inc_xskip_cnt();
 		printf("ok %d " NAME_PREFIX "%s # SKIP %s\n", ksft_test_num(), lc->name,
 		       skip_reason);
-		ksft_inc_xskip_cnt();
 	} else {
 		if (!WIFEXITED(status))
 			ksft_print_msg("%s: the scenario's process died: status %#x\n", lc->name,

@@ -49,7 +49,8 @@
 #define HANG_SECONDS	600
 /* What MemAvailable the global cases leave the hog to fill (the rest is hugetlb pages). */
 #define PRESSURE_HEADROOM_MIB	160
-#define HUGE_MIB		2
+/* nr_hugepages counts pages of the default size: 2 MiB, 32 MiB with arm64's 16 KiB pages. */
+#define HUGE_MIB		(vmacct_hugetlb_default_size() >> 20)
 #define NR_HUGEPAGES		"/proc/sys/vm/nr_hugepages"
 
 /* Reads each surviving reader makes after the OOM kill. */
@@ -432,7 +433,7 @@ int main(void)
 	}
 	old_huge = read_long(NR_HUGEPAGES, -1);
 	avail_mib = read_meminfo_kb("MemAvailable") >> 10;
-	if (old_huge >= 0 && avail_mib > PRESSURE_HEADROOM_MIB) {
+	if (old_huge >= 0 && HUGE_MIB && avail_mib > PRESSURE_HEADROOM_MIB) {
 		char n[32];
 
 		snprintf(n, sizeof(n), "%ld", old_huge + (avail_mib - PRESSURE_HEADROOM_MIB) / HUGE_MIB);

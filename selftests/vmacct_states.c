@@ -3,12 +3,14 @@
  * Page-table states and address-space changes the walker must count exactly, each a regression
  * test for a way the module has gone wrong:
  * - uffd-wp markers (PTE_MARKER_UFFD_WP, a swap-format entry) where a hugetlb page would be: at the
- *   PUD of a 1 GiB page and at the PMD of a 2 MiB one. They map nothing, and an entry that is not
+ *   PUD of a 1 GiB page and at the PMD of a 2 MiB one (with 4 KiB pages; with arm64's 16 KiB pages
+ *   in 32 contiguous PMDs and 128 contiguous PTEs). They map nothing, and an entry that is not
  *   present is no page table either;
- * - arm64's contiguous hugetlb sizes (64 KiB: 16 PTEs, 32 MiB: 16 PMDs), counted once per page;
+ * - arm64's contiguous hugetlb sizes (with 4 KiB pages 64 KiB: 16 PTEs, 32 MiB: 16 PMDs; with
+ *   16 KiB pages 2 MiB: 128 PTEs, 1 GiB: 32 PMDs), counted once per page;
  * - a VMA that grows (heap) or loses its head (munmap) while the walk has let go of mmap_lock: the
  *   numbers may lag the change but never count a page twice or miss one that stayed mapped;
- * - PROT_NONE pages (a PMD THP and 4 KiB pages): counted exactly as the kernel's smaps counts them;
+ * - PROT_NONE pages (a PMD THP and small pages): counted exactly as the kernel's smaps counts them;
  * - the file interface: setattr (chmod, chown, truncate, utimes) is refused, and readdir lists
  *   exactly the names a lookup finds (no zombies, no leaders whose other threads live on).
  *
@@ -52,16 +54,19 @@
 
 /*
  * The harness gives a TEST() 30 s, where it expands TEST_TIMEOUT_DEFAULT. The growth and trim
- * tests fault in and walk 512 MiB of 4 KiB pages a hundred times and more: some 20 s under TCG, a
+ * tests fault in and walk 512 MiB of small pages a hundred times and more: some 20 s under TCG, a
  * few times that on a KASAN kernel.
  */
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 
-#define PS		4096UL
+/* The kernel's page size and PMD size (a THP): 4 KiB and 2 MiB, or arm64's 16 KiB and 32 MiB. */
+#define PS		vmacct_page_size()
+#define HPAGE		vmacct_pmd_size()
 #define MiB		(1UL << 20)
-#define HPAGE		(2 * MiB)
 #define GiB		(1UL << 30)
+/* What the heap grows by and the trimmed mapping loses at a time: a multiple of any page size. */
+#define PIECE		(2 * MiB)
 #define NOBODY		65534
 
 /* /proc/pid/pagemap bits (Documentation/admin-guide/mm/pagemap.rst). */
@@ -436,7 +441,10 @@ out:
 	munmap(u, sizeof(*u));
 }
 
-/* 1 GiB of hugetlb, nothing faulted in: one marker in the PUD entry. */
+/*
+ * 1 GiB of hugetlb, nothing faulted in: one marker in the PUD entry (x86-64, arm64 with 4 KiB
+ * pages), or in each of the 32 contiguous PMDs of arm64's 1 GiB page with 16 KiB pages.
+ */
 TEST(hugetlb_1g_uffd_wp_markers)
 {
 	if (getenv("VMACCT_STATES_SKIP_HUGETLB_1G"))
@@ -444,17 +452,12 @@ TEST(hugetlb_1g_uffd_wp_markers)
 	check_uffd_case(_metadata, GiB, GiB, false, true);
 }
 
-/* 4 MiB of 2 MiB hugetlb pages: the first present (and write-protected), a marker in the next. */
-TEST(hugetlb_2m_uffd_wp_markers)
-{
-	check_uffd_case(_metadata, 2 * HPAGE, HPAGE, true, true);
-}
-
 /*
- * Two hugetlb pages of @page bytes, the first faulted in: one page of hugetlb. The pool gets a
- * page of that size for the test when it has none.
+ * Two hugetlb pages of @page bytes, the first faulted in, @wp: write-protected (a marker in the
+ * second): one page of hugetlb. The pool gets a page of that size for the test when it has none
+ * (the default size's pool is filled by run_vmacct.sh; 2 MiB is not the default with 16 KiB pages).
  */
-static void check_huge_size(struct __test_metadata *_metadata, size_t page)
+static void check_huge_size(struct __test_metadata *_metadata, size_t page, bool wp)
 {
 	char path[128], old[32];
 	long n;
@@ -463,26 +466,75 @@ static void check_huge_size(struct __test_metadata *_metadata, size_t page)
 		 page >> 10);
 	n = read_long(path, -1);
 	if (n < 0)
-		SKIP(return, "no %zu KiB hugetlb pages here (arm64 with 4 KiB pages has them)",
-		     page >> 10);
+		SKIP(return, "no %zu KiB hugetlb pages here", page >> 10);
 	snprintf(old, sizeof(old), "%ld", n);
 	if (n < 1 && write_file(path, "1"))
 		SKIP(return, "cannot write %s", path);
-	check_uffd_case(_metadata, 2 * page, page, true, false);
+	check_uffd_case(_metadata, 2 * page, page, true, wp);
 	if (n < 1)
 		write_file(path, old);
 }
 
-/* arm64's 64 KiB hugetlb page: 16 contiguous PTEs, found through the PTE table. */
-TEST(hugetlb_64k_contiguous_ptes)
+/*
+ * 4 MiB of 2 MiB hugetlb pages: the first present (and write-protected), a marker in the next. A
+ * PMD entry each (x86-64, arm64 with 4 KiB pages), or 128 contiguous PTEs (arm64, 16 KiB pages).
+ */
+TEST(hugetlb_2m_uffd_wp_markers)
 {
-	check_huge_size(_metadata, 64 << 10);
+	check_huge_size(_metadata, 2 * MiB, true);
 }
 
-/* arm64's 32 MiB hugetlb page: 16 contiguous PMDs, counted once, by the first. */
-TEST(hugetlb_32m_contiguous_pmds)
+/*
+ * The hugetlb sizes of this kernel strictly between @lo and @hi, in @sizes (at most 8): their
+ * number. arm64's runs of contiguous PTEs lie between the page and the PMD, its runs of contiguous
+ * PMDs between the PMD and the PUD; x86-64 has none there.
+ */
+static int hugetlb_sizes_between(size_t lo, size_t hi, size_t sizes[8])
 {
-	check_huge_size(_metadata, 32 * MiB);
+	size_t all[16];
+	int n = vmacct_hugetlb_sizes(all, ARRAY_SIZE(all)), i, k = 0;
+
+	for (i = 0; i < n && k < 8; i++)
+		if (all[i] > lo && all[i] < hi)
+			sizes[k++] = all[i];
+	return k;
+}
+
+/*
+ * arm64's hugetlb pages of contiguous PTEs (64 KiB: 16 of 4 KiB; 2 MiB: 128 of 16 KiB), found
+ * through the PTE table: each size the kernel has below the PMD, counted once per page.
+ */
+TEST(hugetlb_contiguous_ptes)
+{
+	size_t sizes[8];
+	int n = hugetlb_sizes_between(PS, HPAGE, sizes), i;
+
+	if (!n)
+		SKIP(return, "no hugetlb size between the page (%zu KiB) and the PMD (%zu KiB): "
+		     "contiguous PTEs are arm64's", PS >> 10, HPAGE >> 10);
+	for (i = 0; i < n; i++) {
+		printf("# %zu KiB: %zu contiguous PTEs\n", sizes[i] >> 10, sizes[i] / PS);
+		check_huge_size(_metadata, sizes[i], false);
+	}
+}
+
+/*
+ * arm64's hugetlb pages of contiguous PMDs (32 MiB: 16 of 2 MiB with 4 KiB pages; 1 GiB: 32 of
+ * 32 MiB with 16 KiB pages): each size the kernel has between the PMD and the PUD, counted once,
+ * by the first entry.
+ */
+TEST(hugetlb_contiguous_pmds)
+{
+	size_t sizes[8];
+	int n = hugetlb_sizes_between(HPAGE, vmacct_pud_size(), sizes), i;
+
+	if (!n)
+		SKIP(return, "no hugetlb size between the PMD (%zu KiB) and the PUD (%zu KiB): "
+		     "contiguous PMDs are arm64's", HPAGE >> 10, vmacct_pud_size() >> 10);
+	for (i = 0; i < n; i++) {
+		printf("# %zu KiB: %zu contiguous PMDs\n", sizes[i] >> 10, sizes[i] / HPAGE);
+		check_huge_size(_metadata, sizes[i], false);
+	}
 }
 
 /* One read of a busy child's <pid> file: 0, or -1 (printed) when it failed. */
@@ -526,7 +578,7 @@ struct heap_state {
 
 static void heap_grow_piece(struct heap_state *h)
 {
-	char *p = sbrk(HPAGE);
+	char *p = sbrk(PIECE);
 	size_t i;
 
 	if (p == (void *)-1) {
@@ -534,19 +586,20 @@ static void heap_grow_piece(struct heap_state *h)
 		h->done = 1;
 		return;
 	}
-	for (i = 0; i < HPAGE; i += PS)
+	for (i = 0; i < PIECE; i += PS)
 		p[i] = 1;
-	h->grown += HPAGE;
+	h->grown += PIECE;
 }
 
 /*
- * Grows the heap by 2 MiB at a time with sbrk() (brk extends the [heap] VMA in place) and writes
- * every page: pages are only ever added. Set up so that each fault adds exactly one page and
+ * Grows the heap by PIECE (2 MiB) at a time with sbrk() (brk extends the [heap] VMA in place) and
+ * writes every page: pages are only ever added. Set up so that each fault adds exactly one page and
  * nothing else of the process faults: no THP (PR_SET_THP_DISABLE leaves the VMA's flags alone, so
  * brk still extends it), every existing page faulted in and locked now (MCL_CURRENT), and the
  * heap locked on fault (MCL_FUTURE | MCL_ONFAULT), so that reclaim cannot take a page the walk
- * has counted. The first piece is grown before the child reports ready: its 512 faults also
- * flush 6.1's per-thread RSS cache of the multi-page faults of MCL_CURRENT.
+ * has counted. The first piece is grown before the child reports ready: its faults (512 of 4 KiB
+ * pages, 128 of 16 KiB) also flush 6.1's per-thread RSS cache of the multi-page faults of
+ * MCL_CURRENT.
  */
 static void heap_child(void *arg, int ready)
 {
@@ -643,11 +696,11 @@ struct trim_state {
 #define TRIM_KEEP	(64 * MiB)
 
 /*
- * Maps @size of 4 KiB anonymous pages (MADV_NOHUGEPAGE: khugepaged leaves them alone too), writes
- * each, then unmaps 2 MiB from the head at a time: pages are only ever removed. Everything else
- * the process has is faulted in and locked before (MCL_CURRENT), so no page is added while it is
- * read. One munmap per read of the test, at a varying delay into that read, so that most land
- * while the walk is inside the mapping.
+ * Maps @size of small anonymous pages (MADV_NOHUGEPAGE: khugepaged leaves them alone too), writes
+ * each, then unmaps PIECE (2 MiB) from the head at a time: pages are only ever removed.
+ * Everything else the process has is faulted in and locked before (MCL_CURRENT), so no page is
+ * added while it is read. One munmap per read of the test, at a varying delay into that read, so
+ * that most land while the walk is inside the mapping.
  */
 static void trim_child(void *arg, int ready)
 {
@@ -659,7 +712,7 @@ static void trim_child(void *arg, int ready)
 
 	mlockall(MCL_CURRENT);
 	p = mmap(NULL, t->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	/* Without THP (Debian's PREEMPT_RT kernel) MADV_NOHUGEPAGE is EINVAL: 4 KiB pages anyway. */
+	/* Without THP (Debian's PREEMPT_RT kernel) MADV_NOHUGEPAGE is EINVAL: small pages anyway. */
 	if (p == MAP_FAILED || (madvise(p, t->size, MADV_NOHUGEPAGE) && errno != EINVAL)) {
 		t->err = errno;
 		t->done = 1;
@@ -679,12 +732,12 @@ static void trim_child(void *arg, int ready)
 			usleep(100);
 		seen = t->reads;
 		usleep(500 * (n++ % 16));
-		if (munmap(p, HPAGE)) {
+		if (munmap(p, PIECE)) {
 			t->err = errno;
 			break;
 		}
-		p += HPAGE;
-		t->left -= HPAGE;
+		p += PIECE;
+		t->left -= PIECE;
 	}
 	t->done = 1;
 	for (;;)
@@ -698,8 +751,9 @@ static void trim_child(void *arg, int ready)
  * VMA whose start moved while it let go of mmap_lock misses the rest of it.
  * One exception is the munmap under way: it takes the VMA out of the tree first and then zaps its
  * pages with mmap_lock downgraded to read (do_vmi_align_munmap()), so a walk running meanwhile no
- * longer finds the range while top_res still counts its pages. The child unmaps one 2 MiB piece
- * at a time, so up to 2048 kB more may be missing (the bug this test is for misses hundreds of MiB).
+ * longer finds the range while top_res still counts its pages. The child unmaps one PIECE
+ * (2 MiB) at a time, so up to 2048 kB more may be missing (the bug this test is for misses
+ * hundreds of MiB).
  */
 TEST(vma_head_trim_never_undercounts)
 {
@@ -708,7 +762,7 @@ TEST(vma_head_trim_never_undercounts)
 	int64_t worst = INT64_MIN;
 	int reads = 0, bad = 0;
 	const char *why;
-	uint64_t slack = rss_slack_kb(&why) + KB(HPAGE);
+	uint64_t slack = rss_slack_kb(&why) + KB(PIECE);
 	double t0 = now();
 	pid_t pid;
 
@@ -753,7 +807,7 @@ TEST(vma_head_trim_never_undercounts)
 /* --- 4. PROT_NONE pages, as smaps counts them --- */
 
 struct protnone_case {
-	bool thp;		/* a THP, or 16 pages of 4 KiB */
+	bool thp;		/* a THP, or 16 small pages */
 	unsigned long addr;	/* out */
 	uint64_t thp_kb;	/* out: smaps AnonHugePages before mprotect() */
 	int err;		/* out */
@@ -762,8 +816,8 @@ struct protnone_case {
 #define SMALL_PAGES	16
 
 /*
- * The child: writes the region (a THP fault, or 4 KiB pages), notes what smaps says, makes it
- * PROT_NONE. The 4 KiB region has a hole on either side: a PROT_NONE neighbour with the same
+ * The child: writes the region (a THP fault, or small pages), notes what smaps says, makes it
+ * PROT_NONE. The small pages' region has a hole on either side: a PROT_NONE neighbour with the same
  * flags would otherwise merge with it.
  */
 static void protnone_child(void *arg)
@@ -842,7 +896,7 @@ out:
 	munmap(pc, sizeof(*pc));
 }
 
-/* PROT_NONE 4 KiB pages: present entries, counted by smaps on every kernel. */
+/* PROT_NONE small pages: present entries, counted by smaps on every kernel. */
 TEST(protnone_small_pages_as_smaps)
 {
 	struct protnone_case *pc = map_shared(sizeof(*pc));
@@ -866,8 +920,8 @@ TEST(protnone_small_pages_as_smaps)
 	want.v[VF_RESIDENT] = SMALL_PAGES * KB(PS);
 	want.v[VF_PSS] = SMALL_PAGES * KB(PS);
 	EXPECT_EQ(pc->addr, row.start);
-	EXPECT_EQ(0, vmacct_diff("PROT_NONE 4 KiB pages", &row, &want));
-	EXPECT_EQ(0, row_vs_smaps("PROT_NONE 4 KiB pages", &row, &s));
+	EXPECT_EQ(0, vmacct_diff("PROT_NONE small pages", &row, &want));
+	EXPECT_EQ(0, row_vs_smaps("PROT_NONE small pages", &row, &s));
 out:
 	kids_reap_all();
 	munmap(pc, sizeof(*pc));
@@ -1154,7 +1208,7 @@ struct dirty_case {
 	int err;
 };
 
-/* @pages anonymous 4 KiB pages, with a hole on either side so that no neighbour merges with it. */
+/* @pages anonymous small pages, with a hole on either side so that no neighbour merges with it. */
 static char *map_small_pages(size_t pages)
 {
 	size_t len = pages * PS;

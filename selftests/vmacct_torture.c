@@ -32,6 +32,7 @@
 #define NR_READERS	3
 #define SLOTS		32
 #define MAXLEN		(4UL << 20)
+#define PS		vmacct_page_size()
 
 static volatile sig_atomic_t stop;
 static pid_t mutators[NR_MUTATORS];
@@ -55,7 +56,7 @@ static void *fault_thread(void *arg)
 	if (p == MAP_FAILED)
 		return NULL;
 	while (!stop) {
-		p[(rnd(&seed) % (MAXLEN / 4096)) * 4096] = 1;
+		p[(rnd(&seed) % (MAXLEN / PS)) * PS] = 1;
 		if (!(rnd(&seed) % 64))
 			madvise(p, MAXLEN, MADV_DONTNEED);
 	}
@@ -103,7 +104,7 @@ static void mutate(unsigned int seed)
 		pthread_create(&threads[i], NULL, fault_thread, (void *)(unsigned long)(seed + i));
 	while (!stop) {
 		int s = rnd(&seed) % SLOTS, op = rnd(&seed) % 10;
-		size_t len = ((rnd(&seed) % (MAXLEN / 4096)) + 1) * 4096;
+		size_t len = ((rnd(&seed) % (MAXLEN / PS)) + 1) * PS;
 		char *q;
 
 		if (!slot[s].p && op > 1) {
@@ -139,9 +140,9 @@ static void mutate(unsigned int seed)
 			break;
 		case 1:
 			/* split the VMA in three, then let it merge again */
-			q = slot[s].p + slot[s].len / 2 / 4096 * 4096;
-			mprotect(q, 4096, PROT_READ);
-			mprotect(q, 4096, PROT_READ | PROT_WRITE);
+			q = slot[s].p + slot[s].len / 2 / PS * PS;
+			mprotect(q, PS, PROT_READ);
+			mprotect(q, PS, PROT_READ | PROT_WRITE);
 			break;
 		case 2:
 			if (slot[s].len * 2 > 4 * MAXLEN)
@@ -173,7 +174,7 @@ static void mutate(unsigned int seed)
 			pid_t c = fork();
 
 			if (c == 0) {
-				memset(slot[s].p, 9, 4096);
+				memset(slot[s].p, 9, PS);
 				_exit(0);
 			}
 			if (c > 0)

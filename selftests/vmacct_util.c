@@ -4,6 +4,7 @@
  * Columns of maps/<pid> and `all` are found by their names in the header line, so tests keep working
  * when fields are appended.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -789,9 +790,71 @@ int smaps_rollup_read_keys(pid_t pid, struct smaps_vma *r)
 	return n == 1 ? 0 : -EPROTO;
 }
 
+size_t vmacct_page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+size_t vmacct_pmd_size(void)
+{
+	static size_t pmd;
+
+	if (!pmd) {
+		long thp = read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", 0);
+
+		pmd = thp > 0 ? (size_t)thp : vmacct_page_size() / 8 * vmacct_page_size();
+	}
+	return pmd;
+}
+
+size_t vmacct_pud_size(void)
+{
+	return vmacct_pmd_size() / 8 * vmacct_page_size();
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int vmacct_hugetlb_sizes(size_t *sizes, int max)
+{
+	DIR *d = opendir("/sys/kernel/mm/hugepages");
+	unsigned long kb;
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max)
+		if (sscanf(e->d_name, "hugepages-%lukB", &kb) == 1)
+			sizes[n++] = (size_t)kb << 10;
+	closedir(d);
+	qsort(sizes, n, sizeof(*sizes), size_cmp);
+	return n;
+}
+
+size_t vmacct_hugetlb_default_size(void)
+{
+	char *text = read_file("/proc/meminfo", NULL), *line;
+	unsigned long kb = 0;
+
+	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+			break;
+	free(text);
+	return (size_t)kb << 10;
+}
+
 char *map_aligned_hpage(void)
 {
-	const unsigned long hpage = 2UL << 20;
+	const unsigned long hpage = vmacct_pmd_size();
 	char *p = mmap(NULL, 2 * hpage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *a;
 

@@ -139,8 +139,31 @@ int smaps_vma_read(pid_t pid, unsigned long start, struct smaps_counts *s);
 int statm_read(pid_t pid, uint64_t *virt, uint64_t *res, uint64_t *shr);
 
 /*
- * A 2 MiB-aligned private anonymous region of 2 MiB (cut out of a larger reservation), advised
- * MADV_HUGEPAGE, for a THP; NULL on failure.
+ * The kernel's sizes, as it reports them, never assumed: x86-64 and arm64 have 4 KiB pages, but
+ * arm64 also 16 KiB (and 64 KiB) ones, and every size above the page follows from it.
+ * - vmacct_page_size(): sysconf(_SC_PAGESIZE);
+ * - vmacct_pmd_size(): what one PMD entry maps, a PMD THP (hpage_pmd_size where the kernel has
+ *   THP; else a page of page-table entries of 8 bytes each, page size / 8 of them, times the
+ *   page): 2 MiB with 4 KiB pages, 32 MiB with 16 KiB;
+ * - vmacct_pud_size(): what one PUD entry maps: 1 GiB with 4 KiB pages, 64 GiB with 16 KiB;
+ * - vmacct_hugetlb_sizes(): the hugetlb page sizes (/sys/kernel/mm/hugepages/hugepages-<N>kB),
+ *   ascending, at most @max of them in @sizes; their number. arm64 has, besides PMD and PUD
+ *   sizes, runs of contiguous PTEs (64 KiB with 4 KiB pages, 2 MiB with 16 KiB) and of contiguous
+ *   PMDs (32 MiB with 4 KiB pages, 1 GiB with 16 KiB);
+ * - vmacct_hugetlb_default_size(): the size MAP_HUGETLB without a size flag maps (/proc/meminfo
+ *   Hugepagesize), 0 when the kernel has no hugetlb.
+ */
+size_t vmacct_page_size(void);
+size_t vmacct_pmd_size(void);
+size_t vmacct_pud_size(void);
+int vmacct_hugetlb_sizes(size_t *sizes, int max);
+size_t vmacct_hugetlb_default_size(void);
+/* The MAP_HUGE_* (MFD_HUGE_*) flag of a hugetlb page of @size bytes (a power of two). */
+#define MAP_HUGE_SIZE(size) (__builtin_ctzl(size) << MAP_HUGE_SHIFT)
+
+/*
+ * A PMD-aligned private anonymous region of one PMD (vmacct_pmd_size(), cut out of a larger
+ * reservation), advised MADV_HUGEPAGE, for a THP; NULL on failure.
  */
 char *map_aligned_hpage(void);
 /* Transparent hugepages are not "[never]". */
