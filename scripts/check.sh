@@ -349,10 +349,9 @@ boot_kernel() {
 		[ -z "$no_reader" ] || echo "NO_READER='$no_reader'"
 		echo "TESTS='$guest_tests'"
 		# Where the kernel has them (the debug kernel): failed allocations (vmacct_faults) and
-		# the kmemleak check; off until proven on the debug kernel, VMACCT_FAULTS=1 and
-		# VMACCT_KMEMLEAK=1 turn them on.
-		echo "FAULTS=${VMACCT_FAULTS:-0}"
-		echo "KMEMLEAK_CHECK=${VMACCT_KMEMLEAK:-0}"
+		# the kmemleak check; VMACCT_FAULTS=0 and VMACCT_KMEMLEAK=0 leave them out.
+		echo "FAULTS=${VMACCT_FAULTS:-1}"
+		echo "KMEMLEAK_CHECK=${VMACCT_KMEMLEAK:-1}"
 		cat "$VMACCT_TOP/scripts/guest-payload-check.sh"
 	} >"$payload"
 	extra+=(${reader[@]+"${reader[@]}"})
