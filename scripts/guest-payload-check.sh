@@ -157,7 +157,8 @@ if [ -f /vmacct/selftests/run_vmacct.sh ]; then
 		VMACCT_LIFECYCLE_CYCLES=$LIFECYCLE_CYCLES VMACCT_STATES_HEAP_MIB=$STATES_MIB \
 		VMACCT_STATES_TRIM_MIB=$STATES_MIB VMACCT_FUZZ_SECONDS=$FUZZ_SECONDS \
 		VMACCT_FUZZ_SEED=$FUZZ_SEED VMACCT_FUZZ_REPLAY=$FUZZ_REPLAY VMACCT_FUZZ_ARGS=${FUZZ_ARGS:-} \
-		VMACCT_TESTS=${TESTS:-} VMACCT_FAULTS=${FAULTS:-0} \
+		VMACCT_TESTS=${TESTS:-} VMACCT_SKIP=${SKIP:-} VMACCT_FAULTS=${FAULTS:-0} \
+		VMACCT_STORM_READERS=${STORM_READERS:-64} \
 		sh ./run_vmacct.sh; echo $? >/tmp/selftests.rc) 2>&1 | sed 's/^/  /'
 	# Streamed as it goes (one program's document at a time): a guest that runs out of time shows
 	# where.

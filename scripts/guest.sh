@@ -132,6 +132,11 @@ echo "vmacct-guest: payload-exit \$?"
 dmesg | sed 's/^/dmesg: /'
 echo "vmacct-guest: done"
 sync
+# Power off only once the console has sent all of it: poweroff -f does not wait for the tty, and a
+# loaded host once lost the end of the dmesg dump and the done line. stty sets the console's mode
+# with TCSADRAIN, which returns when the output queue is empty; the second is for the UART's FIFO.
+stty -F /dev/console "\$(stty -F /dev/console -g)" 2>/dev/null
+sleep 1
 poweroff -f
 INIT
 chmod +x "$stage/init"

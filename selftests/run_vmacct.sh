@@ -151,13 +151,20 @@ vmacct_fuzz() {
 	"$here/vmacct_fuzz" "$@" ${VMACCT_FUZZ_ARGS:-}
 }
 
-# VMACCT_TESTS runs some of them only (make fuzz: vmacct_fuzz).
+# VMACCT_TESTS runs some of them only (make fuzz: vmacct_fuzz); VMACCT_SKIP names some that are
+# left out, each a skip result (make check's debug kernel).
 tests=${VMACCT_TESTS:-"vmacct_layout vmacct_crosscheck vmacct_states vmacct_groups vmacct_bounds vmacct_torture vmacct_fuzz vmacct_syscalls vmacct_namespaces vmacct_pressure vmacct_storm vmacct_faults vmacct_lifecycle"}
 ktap_print_header
 # shellcheck disable=SC2086 # a list of names
 ktap_set_plan "$(echo $tests | wc -w)"
 rc=0
 for t in $tests; do
+	case " ${VMACCT_SKIP:-} " in
+	*" $t "*)
+		ktap_test_skip "selftests: vmacct: $t" "VMACCT_SKIP"
+		continue
+		;;
+	esac
 	read -r t0 _ </proc/uptime
 	# Each runs in a process of its own and prints a KTAP document of its own, nested here.
 	if [ "$t" = vmacct_lifecycle ]; then
