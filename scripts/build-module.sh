@@ -20,9 +20,30 @@ src=$(mktemp -d "$root/tmp/vmacct-src.XXXXXX")
 srcin=/tmp/${src##*/}
 trap 'rm -rf "$src"' EXIT
 cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/module" "$VMACCT_TOP/include" "$src/"
+# The compile probes' answer (module/Kbuild) depends only on the probes, the kernel's headers and
+# the compiler: cached under a key of all three (the probes and Kbuild; the headers' .config and
+# release; the versions of the root's packages, the headers' and the compiler's among them, but
+# not vmacct's own, which make check installs there). The probes are some 12 s of CPU of each
+# build; make check builds 11 kernels, some of them twice.
+key=$({
+	cat "$VMACCT_TOP/module/Kbuild" "$VMACCT_TOP"/module/probes/*.c "$root$kbuild/.config" \
+		"$root$kbuild/include/generated/utsrelease.h"
+	dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Package} ${Version}\n' | grep -v '^vmacct'
+} | sha256sum | cut -c1-16)
+probe_cache=$VMACCT_CACHE/probes/$k-$key
+probe_args=()
+if [ -f "$probe_cache" ]; then
+	probe_args=(VMACCT_PROBE_FLAGS="$(cat "$probe_cache")")
+fi
 if "$VMACCT_TOP/scripts/provision.sh" in-root "$k" \
-	make -C "$kbuild" M="$srcin" "$@" modules >"$out/build.log" 2>&1; then
+	make -C "$kbuild" M="$srcin" ${probe_args[@]+"${probe_args[@]}"} "$@" modules >"$out/build.log" 2>&1; then
 	cp "$src/module/vmacct.ko" "$out/vmacct.ko"
+	if [ ${#probe_args[@]} = 0 ]; then
+		# What the probes gave is on kbuild's record of every compile (.NAME.o.cmd).
+		mkdir -p "${probe_cache%/*}"
+		grep -o -- '-DVMACCT_HAVE_[A-Z0-9_]*' "$src/module/.main.o.cmd" | sort -u | tr '\n' ' ' \
+			>"$probe_cache.tmp" && mv "$probe_cache.tmp" "$probe_cache"
+	fi
 else
 	tail -n 30 "$out/build.log" >&2
 	die "module build for $k ($rel) failed; full log: $out/build.log"

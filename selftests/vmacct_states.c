@@ -171,12 +171,21 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * A size from the environment, within what the test can use: a smaller or larger one is clamped
+ * (and said), not replaced by the default, which is the largest size of all (make check's debug
+ * kernel asks for small sizes).
+ */
 static long env_long(const char *name, long def, long min, long max)
 {
 	const char *s = getenv(name);
-	long v = s ? strtol(s, NULL, 0) : def;
+	long v = s && *s ? strtol(s, NULL, 0) : def;
 
-	return v >= min && v <= max ? v : def;
+	if (v < min || v > max) {
+		printf("# %s=%ld is outside %ld..%ld: %ld\n", name, v, min, max, v < min ? min : max);
+		v = v < min ? min : max;
+	}
+	return v;
 }
 
 /*
