@@ -36,6 +36,96 @@ add_row() { # name release status passed failed skipped seconds
 }
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$VMACCT_TOP/dkms.conf")
 
+# Static checks of the module (checkpatch --strict, sparse in the build roots): run by the
+# background builder after the kernels' builds, while guests run; reported before the kernels.
+run_static_checks() {
+	local t0=$SECONDS
+
+	"$VMACCT_TOP/scripts/static-checks.sh" >"$B/static-checks.txt" 2>"$B/static-checks.log"
+	echo $((SECONDS - t0)) >"$B/static-checks.seconds"
+}
+report_static_checks() {
+	local sp sf ss
+
+	cat "$B/static-checks.txt"
+	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/static-checks.txt")
+	[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/static-checks.log"; }
+	add_row static - "$([ "$sf" = 0 ] && echo ok || echo findings)" "$sp" "$sf" "$ss" \
+		"$(cat "$B/static-checks.seconds" 2>/dev/null || echo 0)"
+}
+
+# Phase 1 of a kernel: provision, W=1 build, DKMS.
+# Leaves $B/K/state ("p f s status rel seconds") and, for a kernel that can boot, $B/K/bootable.
+prepare_kernel() { # KERNEL
+	local k=$1 t0=$SECONDS p=0 f=0 s=0 status=ok rel=- root
+
+	rm -f "$B/$k/state" "$B/$k/bootable" "$B/$k/booted" "$B/$k/vmacct-dkms.ko"
+	mkdir -p "$B/$k"
+	note "=== kernel $k: build === (at ${SECONDS} s)"
+	if ! "$VMACCT_TOP/scripts/provision.sh" ensure "$k"; then
+		echo "0 1 0 provision-failed - $((SECONDS - t0))" >"$B/$k/state"
+		return
+	fi
+	rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
+	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
+		echo "0 1 0 build-failed $rel $((SECONDS - t0))" >"$B/$k/state"
+		return
+	fi
+	if grep -E 'warning:' "$B/$k/build.log"; then
+		note "$k: the W=1 build has warnings"
+		status=build-warnings f=$((f + 1))
+	else
+		p=$((p + 1))
+	fi
+	root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
+	# The Debian packages (make deb), built and lintian-checked in the first DKMS kernel's root,
+	# and installed there: the module their DKMS hook builds (dkms add, build, install from the
+	# packaged dkms.conf) is loaded by that kernel's guest. Another kernel whose root has dkms
+	# builds it with dkms directly (scripts/dkms-build.sh): the same dkms.conf, without the
+	# package, whose DKMS build would only repeat the other one on the packages' kernel.
+	rm -f "$B/$k/vmacct-deb.ko"
+	if [ "$quick" = 0 ] && [ "$k" = "$(kernels_with dkms | head -n 1)" ]; then
+		"$VMACCT_TOP/scripts/deb.sh" --install >"$B/$k/deb.out" 2>&1
+		cp "$B/deb/deb.ktap" "$B/$k/deb.ktap" 2>/dev/null || tail -n 20 "$B/$k/deb.out" >"$B/$k/deb.ktap"
+	elif [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
+		status=dkms-failed f=$((f + 1))
+	fi
+	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
+	if [ "$quick" = 0 ] && ! kernel_is "$k" debug; then
+		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
+		"$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$B/$k/procps" || { status=procps-failed f=$((f + 1)); }
+	fi
+	echo "$p $f $s $status $rel $((SECONDS - t0))" >"$B/$k/state"
+	touch "$B/$k/bootable"
+}
+
+# The kernels are built one after the other in the background, and each kernel's guests start as
+# soon as it is built and a slot is free: VMACCT_JOBS (default 2) kernels' guests at a time, since a
+# TCG guest is one host thread and two use both cores. A build overlapping two guests only slows
+# them a little; it saves its whole time. The order keeps both slots busy to the end: the first
+# kernel built from source (the debug kernel, the longest guest) first, then the table's order
+# (its rows go from the longest guests to the shortest: the release kernels, the small rows, the
+# kcsan kernel's two tests last). The builder starts first: the first guest waits for nothing
+# else, the host side's setup below goes on beside the first build.
+jobs_max=${VMACCT_JOBS:-2}
+first_built=
+for k in $kernels; do
+	if [ "$(kernel_field "$k" image)" = built ]; then first_built=$k; break; fi
+done
+order=$first_built
+for k in $kernels; do
+	if [ "$k" != "$first_built" ]; then order="$order $k"; fi
+done
+for k in $order; do
+	rm -f "$B/$k/prepared" "$B/$k/guests-done"
+done
+rm -f "$B/static-checks.txt" "$B/static-checks.seconds"
+(
+	for pk in $order; do prepare_kernel "$pk"; touch "$B/$pk/prepared"; done
+	# The static checks are nobody's prerequisite: the guests go first.
+	[ "$quick" = 1 ] || { renice -n 10 -p "$BASHPID" >/dev/null; run_static_checks; }
+) &
+preparer=$!
 # Host side. First what the guests need, the reader and the selftests' binaries; then the host's own tests (the
 # reader's parser/formatter tests, twice with the sanitizers, the selftests' parsers, the in-tree
 # kselftest build), in the background while the kernels are prepared and their guests run: they
@@ -68,6 +158,9 @@ fi
 # selftests-in-tree); the seconds into $B/host-tests.seconds.
 host_tests() {
 	local t=$SECONDS
+
+	# Nobody waits for them until the end: the guests and the builds go first.
+	renice -n 10 -p "$BASHPID" >/dev/null
 
 	rm -f "$B"/host-*.txt "$B/host-tests.seconds"
 	if [ "$reader_built" = 1 ]; then
@@ -172,24 +265,6 @@ for a in $(cross_archs); do
 done
 host_setup_seconds=$((SECONDS - t0))
 
-# Static checks of the module (checkpatch --strict, sparse in the build roots): run by the
-# background builder after the kernels' builds, while guests run; reported before the kernels.
-run_static_checks() {
-	local t0=$SECONDS
-
-	"$VMACCT_TOP/scripts/static-checks.sh" >"$B/static-checks.txt" 2>"$B/static-checks.log"
-	echo $((SECONDS - t0)) >"$B/static-checks.seconds"
-}
-report_static_checks() {
-	local sp sf ss
-
-	cat "$B/static-checks.txt"
-	read -r sp sf ss < <("$VMACCT_TOP/scripts/ktap-count.sh" "$B/static-checks.txt")
-	[ "$((sp + sf + ss))" -gt 0 ] || { sf=1; tail -n 20 "$B/static-checks.log"; }
-	add_row static - "$([ "$sf" = 0 ] && echo ok || echo findings)" "$sp" "$sf" "$ss" \
-		"$(cat "$B/static-checks.seconds" 2>/dev/null || echo 0)"
-}
-
 # Count the KTAP results of one guest log into the kernel's row; a failure marks the row.
 count_results() {
 	local kp kf ks
@@ -212,51 +287,6 @@ extra_boot() {
 	fi
 	grep -E '^(not )?ok ' "$elog" | sed "s/^/  $1: /"
 	count_results "$elog"
-}
-
-# Phase 1 of a kernel: provision, W=1 build, DKMS.
-# Leaves $B/K/state ("p f s status rel seconds") and, for a kernel that can boot, $B/K/bootable.
-prepare_kernel() {
-	local t0=$SECONDS p=0 f=0 s=0 status=ok rel=- root
-
-	rm -f "$B/$k/state" "$B/$k/bootable" "$B/$k/booted" "$B/$k/vmacct-dkms.ko"
-	mkdir -p "$B/$k"
-	note "=== kernel $k: build === (at ${SECONDS} s)"
-	if ! "$VMACCT_TOP/scripts/provision.sh" ensure "$k"; then
-		echo "0 1 0 provision-failed - $((SECONDS - t0))" >"$B/$k/state"
-		return
-	fi
-	rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
-	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
-		echo "0 1 0 build-failed $rel $((SECONDS - t0))" >"$B/$k/state"
-		return
-	fi
-	if grep -E 'warning:' "$B/$k/build.log"; then
-		note "$k: the W=1 build has warnings"
-		status=build-warnings f=$((f + 1))
-	else
-		p=$((p + 1))
-	fi
-	root=$("$VMACCT_TOP/scripts/provision.sh" root "$k")
-	# The Debian packages (make deb), built and lintian-checked in the first DKMS kernel's root,
-	# and installed there: the module their DKMS hook builds (dkms add, build, install from the
-	# packaged dkms.conf) is loaded by that kernel's guest. Another kernel whose root has dkms
-	# builds it with dkms directly (scripts/dkms-build.sh): the same dkms.conf, without the
-	# package, whose DKMS build would only repeat the other one on the packages' kernel.
-	rm -f "$B/$k/vmacct-deb.ko"
-	if [ "$quick" = 0 ] && [ "$k" = "$(kernels_with dkms | head -n 1)" ]; then
-		"$VMACCT_TOP/scripts/deb.sh" --install >"$B/$k/deb.out" 2>&1
-		cp "$B/deb/deb.ktap" "$B/$k/deb.ktap" 2>/dev/null || tail -n 20 "$B/$k/deb.out" >"$B/$k/deb.ktap"
-	elif [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
-		status=dkms-failed f=$((f + 1))
-	fi
-	# procps (for the reader's --compare-top) goes into the build root now, not while guests run.
-	if [ ${#reader_files[@]} -gt 0 ] && ! kernel_is "$k" debug; then
-		rm -rf "$B/$k/procps" && mkdir -p "$B/$k/procps"
-		"$VMACCT_TOP/scripts/guest-procps.sh" "$k" "$B/$k/procps" || { status=procps-failed f=$((f + 1)); }
-	fi
-	echo "$p $f $s $status $rel $((SECONDS - t0))" >"$B/$k/state"
-	touch "$B/$k/bootable"
 }
 
 # Phase 2 of a kernel: its guests; output to $B/K/check.out, the final state to $B/K/state.
@@ -397,31 +427,6 @@ boot_kernel() {
 	touch "$B/$k/booted"
 }
 
-# The kernels are built one after the other in the background, and each kernel's guests start as
-# soon as it is built and a slot is free: VMACCT_JOBS (default 2) kernels' guests at a time, since a
-# TCG guest is one host thread and two use both cores. A build overlapping two guests only slows
-# them a little; it saves its whole time. The order keeps both slots busy to the end: the first
-# kernel built from source (the debug kernel, the longest guest) first, then the table's order
-# (its rows go from the longest guests to the shortest: the release kernels, the small rows, the
-# kcsan kernel's two tests last).
-jobs_max=${VMACCT_JOBS:-2}
-first_built=
-for k in $kernels; do
-	if [ "$(kernel_field "$k" image)" = built ]; then first_built=$k; break; fi
-done
-order=$first_built
-for k in $kernels; do
-	if [ "$k" != "$first_built" ]; then order="$order $k"; fi
-done
-for k in $order; do
-	rm -f "$B/$k/prepared" "$B/$k/guests-done"
-done
-rm -f "$B/static-checks.txt" "$B/static-checks.seconds"
-(
-	for k in $order; do prepare_kernel; touch "$B/$k/prepared"; done
-	[ "$quick" = 1 ] || run_static_checks
-) &
-preparer=$!
 guests_running() {
 	local k n=0
 

@@ -155,7 +155,7 @@ if kernel_is "$k" debug; then append="no5lvl $append"; fi
 set +e
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" -smp 2 -m "$mem" \
 	-nographic -no-reboot -nic none \
-	-kernel "$kd/vmlinuz" -initrd "$stage.cpio.gz" \
+	-kernel "$(boot_image "$kd" "$arch")" -initrd "$stage.cpio.gz" \
 	-append "console=$console panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
 	</dev/null >"$log" 2>&1
 qrc=$?
