@@ -187,13 +187,9 @@ report_host_tests() {
 		selftests-*) [ -f "$VMACCT_TOP/selftests/Makefile" ] || continue ;;
 		*) [ "$reader_built" = 1 ] || continue ;;
 		esac
-		if [ "$name" = tests ]; then
-			cat "$B/host-tests.txt" 2>/dev/null
-			host_count "$B/host-tests.txt" || tail -n 20 "$B/host-tests.txt"
-		else
-			sed "s/^/$name: /" "$B/host-$name.txt" 2>/dev/null
-			host_count "$B/host-$name.txt" || tail -n 20 "$B/host-$name.txt"
-		fi
+		# The reader's own tests unprefixed, the others named.
+		sed "s/^/$([ "$name" = tests ] || echo "$name: ")/" "$B/host-$name.txt" 2>/dev/null
+		host_count "$B/host-$name.txt" || tail -n 20 "$B/host-$name.txt"
 	done
 }
 host_count() {
@@ -320,7 +316,7 @@ boot_kernel() {
 	#            (KASAN, lockdep, kmemleak, fault injection)
 	#   small    rows that add a newer kernel, a flavour or another architecture (TCG for a
 	#            foreign CPU is some three times slower): small sizes, 10 s of fuzzing
-	# tier:      bounds_gib many_vmas cycles states_mib fuzz_seconds replay torture syscalls
+	# (The numbers: payload_sizes in scripts/lib.sh.)
 	local tier
 	if kernel_is "$k" debug; then
 		tier=debug
@@ -329,13 +325,10 @@ boot_kernel() {
 	else
 		tier=$(kernel_field "$k" payload)
 	fi
-	case $tier in
-	default) set -- 16 100000 20 512 20 1 10 10 ;;
-	full) set -- 8 100000 10 256 15 0 5 5 ;;
-	debug) set -- 2 5000 5 32 30 0 10 10 ;;
-	small) set -- 4 20000 5 128 10 0 5 5 ;;
-	*) die "kernel $k: unknown payload $tier (scripts/kernels.txt)" ;;
-	esac
+	local sizes
+	sizes=$(payload_sizes "$tier") || die "kernel $k: unknown payload $tier (scripts/kernels.txt)"
+	# shellcheck disable=SC2086 # eight numbers
+	set -- $sizes
 	bounds_gib=$1 many_vmas=$2 cycles=$3 states_mib=$4 fuzz_seconds=${VMACCT_FUZZ_SECONDS:-$5}
 	fuzz_replay=$6 torture_seconds=$7 syscalls_seconds=$8
 	# The debug kernel: no reader (user space: its live test runs on the release kernels), nor the

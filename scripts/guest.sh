@@ -128,6 +128,9 @@ fi
 cd /vmacct
 sh /vmacct/payload.sh
 echo "vmacct-guest: payload-exit \$?"
+# The guest's CPU time (user nice system idle ..., in USER_HZ) at the end: how much of the guest's
+# time its two vCPUs idled, which make check's slots are sized by.
+echo "vmacct-guest: \$(head -n 1 /proc/stat) uptime \$(cut -d' ' -f1 /proc/uptime)"
 # The whole kernel log, also what was below the console log level, for the report scan.
 dmesg | sed 's/^/dmesg: /'
 echo "vmacct-guest: done"

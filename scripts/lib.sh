@@ -147,3 +147,16 @@ boot_image() {
 	fi
 	echo "$kd/vmlinux.pvh"
 }
+
+# payload_sizes TIER: the sizes of make check's main guest for a row's tier (scripts/check.sh's
+# boot_kernel() says what each tier is for; make sweep runs small): bounds_gib many_vmas cycles
+# states_mib fuzz_seconds fuzz_replay torture_seconds syscalls_seconds.
+payload_sizes() {
+	case $1 in
+	default) echo 16 100000 20 512 20 1 10 10 ;;
+	full) echo 8 100000 10 256 15 0 5 5 ;;
+	debug) echo 2 5000 5 32 30 0 10 10 ;;
+	small) echo 4 20000 5 128 10 0 5 5 ;;
+	*) return 1 ;;
+	esac
+}

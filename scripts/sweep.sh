@@ -368,13 +368,18 @@ sweep_kernel() {
 		build=ok p=1
 	fi
 	payload=$S/$k/payload.sh
+	# make check's small rows' sizes.
+	local gib vmas cycles mib fuzz torture syscalls
+	read -r gib vmas cycles mib fuzz _ torture syscalls < <(payload_sizes small)
 	{
 		echo "EXPECTED_VERSION='$version'"
-		echo "BOUNDS_GIB=4"
-		echo "MANY_VMAS=20000"
-		echo "LIFECYCLE_CYCLES=5"
-		echo "STATES_MIB=128"
-		echo "FUZZ_SECONDS=10"
+		echo "BOUNDS_GIB=$gib"
+		echo "MANY_VMAS=$vmas"
+		echo "LIFECYCLE_CYCLES=$cycles"
+		echo "STATES_MIB=$mib"
+		echo "FUZZ_SECONDS=$fuzz"
+		echo "TORTURE_SECONDS=$torture"
+		echo "SYSCALLS_SECONDS=$syscalls"
 		echo "FUZZ_SEED=1"
 		echo "FUZZ_REPLAY=0"
 		echo "NO_READER='make sweep: the reader is tested by make check'"
