@@ -249,16 +249,32 @@ cross_archs() {
 		if is_cross "$c"; then kernel_field "$c" arch; fi
 	done | sort -u
 }
-for a in $(cross_archs); do
-	if cross_build "$a" >"$B/cross-$a.log" 2>&1; then
-		hp=$((hp + 1))
-	else
-		tail -n 30 "$B/cross-$a.log"
-		hstat="cross-build-failed"
-		hf=$((hf + 1))
-		rm -rf "${B:?}/$a"
-	fi
-done
+# In the background: only the foreign kernels' guests, late in the order, wait for it.
+rm -f "$B"/cross-*.ok "$B/cross.done"
+(
+	for a in $(cross_archs); do
+		if cross_build "$a" >"$B/cross-$a.log" 2>&1; then
+			touch "$B/cross-$a.ok"
+		else
+			rm -rf "${B:?}/$a"
+		fi
+	done
+	touch "$B/cross.done"
+) &
+cross_builder=$!
+report_cross_builds() {
+	local a
+
+	for a in $(cross_archs); do
+		if [ -f "$B/cross-$a.ok" ]; then
+			hp=$((hp + 1))
+		else
+			tail -n 30 "$B/cross-$a.log"
+			hstat="cross-build-failed"
+			hf=$((hf + 1))
+		fi
+	done
+}
 host_setup_seconds=$((SECONDS - t0))
 
 # Count the KTAP results of one guest log into the kernel's row; a failure marks the row.
@@ -433,6 +449,9 @@ for k in $order; do
 	# A preparer that died leaves the kernel unprepared: phase 3 reports it.
 	while [ ! -f "$B/$k/prepared" ] && kill -0 "$preparer" 2>/dev/null; do sleep 1; done
 	if [ ! -f "$B/$k/prepared" ] || [ ! -f "$B/$k/bootable" ]; then continue; fi
+	if is_cross "$k"; then
+		while [ ! -f "$B/cross.done" ] && kill -0 "$cross_builder" 2>/dev/null; do sleep 1; done
+	fi
 	while [ "$(guests_running)" -ge "$jobs_max" ]; do sleep 1; done
 	note "=== kernel $k: guests === (at ${SECONDS} s)"
 	(boot_kernel >"$B/$k/check.out" 2>&1; touch "$B/$k/guests-done"
@@ -440,6 +459,7 @@ for k in $order; do
 	launched+=("$k")
 done
 wait
+report_cross_builds
 if [ -n "$host_tests_pid" ]; then report_host_tests; fi
 add_row host "$(uname -m)" "$hstat" "$hp" "$hf" "$hs" \
 	$((host_setup_seconds + $(cat "$B/host-tests.seconds" 2>/dev/null || echo 0)))
