@@ -55,9 +55,10 @@ report_static_checks() {
 }
 
 # Phase 1 of a kernel: provision, W=1 build, DKMS.
-# Leaves $B/K/state ("p f s status rel seconds") and, for a kernel that can boot, $B/K/bootable.
+# Leaves $B/K/state ("p f s status rel seconds") and, for a kernel that can boot, $B/K/bootable;
+# $B/K/prepared once nothing more is to come for its guests (the Debian packages come later).
 prepare_kernel() { # KERNEL
-	local k=$1 t0=$SECONDS p=0 f=0 s=0 status=ok rel=- root
+	local k=$1 t0=$SECONDS p=0 f=0 s=0 status=ok rel=- root deb=0
 
 	rm -f "$B/$k/state" "$B/$k/bootable" "$B/$k/booted" "$B/$k/vmacct-dkms.ko"
 	mkdir -p "$B/$k"
@@ -83,10 +84,9 @@ prepare_kernel() { # KERNEL
 	# packaged dkms.conf) is loaded by that kernel's guest. Another kernel whose root has dkms
 	# builds it with dkms directly (scripts/dkms-build.sh): the same dkms.conf, without the
 	# package, whose DKMS build would only repeat the other one on the packages' kernel.
-	rm -f "$B/$k/vmacct-deb.ko"
+	rm -f "$B/$k/vmacct-deb.ko" "$B/$k/deb.ktap"
 	if [ "$quick" = 0 ] && [ "$k" = "$(kernels_with dkms | head -n 1)" ]; then
-		"$VMACCT_TOP/scripts/deb.sh" --install >"$B/$k/deb.out" 2>&1
-		cp "$B/deb/deb.ktap" "$B/$k/deb.ktap" 2>/dev/null || tail -n 20 "$B/$k/deb.out" >"$B/$k/deb.ktap"
+		deb=1
 	elif [ "$quick" = 0 ] && [ -x "$root/usr/sbin/dkms" ] && ! "$VMACCT_TOP/scripts/dkms-build.sh" "$k"; then
 		status=dkms-failed f=$((f + 1))
 	fi
@@ -97,15 +97,27 @@ prepare_kernel() { # KERNEL
 	fi
 	echo "$p $f $s $status $rel $((SECONDS - t0))" >"$B/$k/state"
 	touch "$B/$k/bootable"
+	if [ "$deb" = 0 ]; then
+		touch "$B/$k/prepared"
+		return
+	fi
+	# The packages take minutes (dpkg-buildpackage, lintian twice, DKMS through apt): beside the
+	# next kernels' builds, so that no slot waits for them; this kernel's guests wait.
+	(
+		"$VMACCT_TOP/scripts/deb.sh" --install >"$B/$k/deb.out" 2>&1
+		cp "$B/deb/deb.ktap" "$B/$k/deb.ktap" 2>/dev/null || tail -n 20 "$B/$k/deb.out" >"$B/$k/deb.ktap"
+		touch "$B/$k/prepared"
+	) &
 }
 
-# The kernels are built one after the other in the background, and each kernel's guests start as
-# soon as it is built and a slot is free: VMACCT_JOBS (default 2) kernels' guests at a time, since a
-# TCG guest is one host thread and two use both cores. A build overlapping two guests only slows
-# them a little; it saves its whole time. The order keeps both slots busy to the end: the first
-# kernel built from source (the debug kernel, the longest guest) first, then the table's order
-# (its rows go from the longest guests to the shortest: the release kernels, the small rows, the
-# kcsan kernel's two tests last). The builder starts first: the first guest waits for nothing
+# The kernels are built one after the other in the background, and a slot that comes free starts
+# the guests of the first kernel in this order that is prepared: VMACCT_JOBS (default 2) kernels'
+# guests at a time, since a TCG guest is one host thread and two use both cores. A build
+# overlapping two guests only slows them a little; it saves its whole time. The order keeps both
+# slots busy to the end: the first kernel built from source (the debug kernel, the longest guest)
+# first, then the table's order (its rows go from the longest guests to the shortest: the release
+# kernels, the small rows, the kcsan kernel's two tests last); a kernel still waiting for its
+# packages or its architecture's user space lets the next one go first. The builder starts first: the first guest waits for nothing
 # else, the host side's setup below goes on beside the first build.
 jobs_max=${VMACCT_JOBS:-2}
 first_built=
@@ -121,9 +133,10 @@ for k in $order; do
 done
 rm -f "$B/static-checks.txt" "$B/static-checks.seconds"
 (
-	for pk in $order; do prepare_kernel "$pk"; touch "$B/$pk/prepared"; done
+	for pk in $order; do prepare_kernel "$pk"; done
 	# The static checks are nobody's prerequisite: the guests go first.
 	[ "$quick" = 1 ] || { renice -n 10 -p "$BASHPID" >/dev/null; run_static_checks; }
+	wait
 ) &
 preparer=$!
 # Host side. First what the guests need, the reader and the selftests' binaries; then the host's own tests (the
@@ -444,15 +457,37 @@ guests_running() {
 	done
 	echo $n
 }
-launched=()
-for k in $order; do
-	# A preparer that died leaves the kernel unprepared: phase 3 reports it.
-	while [ ! -f "$B/$k/prepared" ] && kill -0 "$preparer" 2>/dev/null; do sleep 1; done
-	if [ ! -f "$B/$k/prepared" ] || [ ! -f "$B/$k/bootable" ]; then continue; fi
-	if is_cross "$k"; then
-		while [ ! -f "$B/cross.done" ] && kill -0 "$cross_builder" 2>/dev/null; do sleep 1; done
-	fi
+# next_kernel: the first kernel of $pending that can start now (prepared, and a foreign one's
+# user space built); drops from $pending the prepared ones that cannot boot.
+next_kernel() {
+	local k keep=
+
+	next=
+	for k in $pending; do
+		if [ -z "$next" ] && [ -f "$B/$k/prepared" ]; then
+			[ -f "$B/$k/bootable" ] || continue
+			if ! is_cross "$k" || [ -f "$B/cross.done" ] || ! kill -0 "$cross_builder" 2>/dev/null; then
+				next=$k
+				continue
+			fi
+		fi
+		keep="$keep $k"
+	done
+	pending=$keep
+}
+launched=() pending=$order
+while [ -n "$pending" ]; do
 	while [ "$(guests_running)" -ge "$jobs_max" ]; do sleep 1; done
+	preparing=0
+	if kill -0 "$preparer" 2>/dev/null || kill -0 "$cross_builder" 2>/dev/null; then preparing=1; fi
+	next_kernel
+	if [ -z "$next" ]; then
+		# Builders that are gone leave the rest unprepared for good: phase 3 reports them.
+		[ "$preparing" = 1 ] || break
+		sleep 1
+		continue
+	fi
+	k=$next
 	note "=== kernel $k: guests === (at ${SECONDS} s)"
 	(boot_kernel >"$B/$k/check.out" 2>&1; touch "$B/$k/guests-done"
 		note "kernel $k: guests done (at ${SECONDS} s)") &
