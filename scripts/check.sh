@@ -65,11 +65,13 @@ prepare_kernel() { # KERNEL
 	note "=== kernel $k: build === (at ${SECONDS} s)"
 	if ! "$VMACCT_TOP/scripts/provision.sh" ensure "$k"; then
 		echo "0 1 0 provision-failed - $((SECONDS - t0))" >"$B/$k/state"
+		touch "$B/$k/prepared"
 		return
 	fi
 	rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
 	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
 		echo "0 1 0 build-failed $rel $((SECONDS - t0))" >"$B/$k/state"
+		touch "$B/$k/prepared"
 		return
 	fi
 	if grep -E 'warning:' "$B/$k/build.log"; then
@@ -117,8 +119,9 @@ prepare_kernel() { # KERNEL
 # slots busy to the end: the first kernel built from source (the debug kernel, the longest guest)
 # first, then the table's order (its rows go from the longest guests to the shortest: the release
 # kernels, the small rows, the kcsan kernel's two tests last); a kernel still waiting for its
-# packages or its architecture's user space lets the next one go first. The builder starts first: the first guest waits for nothing
-# else, the host side's setup below goes on beside the first build.
+# packages or its architecture's user space lets the next one go first. The builder starts first:
+# the first guest waits for nothing else, the host side's setup below goes on beside the first
+# build.
 jobs_max=${VMACCT_JOBS:-2}
 first_built=
 for k in $kernels; do
