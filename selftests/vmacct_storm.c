@@ -486,8 +486,8 @@ int main(void)
 		{ .files = FILES_CPU, .fifo = 1 },
 	};
 	double lone[NR_FILES], idle_seconds = compare ? 2.0 : 1.0;
+	char *cow, *preempt;
 	pid_t *procs;
-	char *cow;
 
 	nreaders = env_int("VMACCT_STORM_READERS", 64, 1, MAX_READERS);
 	reads = env_int("VMACCT_STORM_READS", 1, 1, 1000);
@@ -529,8 +529,16 @@ int main(void)
 	}
 	storm_info("%d readers x %d rounds, %d more processes, %ld CPUs\n", nreaders, reads,
 		   nprocs, ncpu);
-	storm_info("target mmap+fault+munmap idle: p50 %ld us p99 %ld us (%d samples); SCHED_FIFO: p50 %ld us p99 %ld us (%d samples)\n",
-		   idle50[0], idle99[0], n_idle[0], idle50[1], idle99[1], n_idle[1]);
+	/* Where a reader in the kernel can be switched away (with mmap_lock held or not). */
+	preempt = read_file("/sys/kernel/debug/sched/preempt", NULL);
+	if (preempt)
+		storm_info("preemption models, the active one in parentheses: %s", preempt);
+	free(preempt);
+	storm_info("target mmap+fault+munmap idle: p50 %ld us p99 %ld us (%d samples)\n",
+		   idle50[0], idle99[0], n_idle[0]);
+	if (compare)
+		storm_info("target mmap+fault+munmap idle, SCHED_FIFO: p50 %ld us p99 %ld us (%d samples)\n",
+			   idle50[1], idle99[1], n_idle[1]);
 
 	for (i = 0; i < nstorms; i++) {
 		storms[i].lone = lone[storms[i].files];
