@@ -13,10 +13,13 @@
  * VMACCT_STORM_COMPARE=1 (make bench) tells the CPU the readers take from the target apart from
  * the time it waits for its mmap_lock. The same storm again with the kernel's own files (each
  * reader sweeps /proc/<pid>/smaps_rollup of every process for `all` and reads
- * /proc/<target>/smaps for maps/<target>): the same CPU load through the kernel's interface. And
- * both storms again with the target SCHED_FIFO: it then runs as soon as it wakes, ahead of every
+ * /proc/<target>/smaps for maps/<target>): the kernel's interface under the same load. Again with
+ * readers that only spin in user space (cpu-only: the CPU load with no kernel work, no lock). And
+ * all three again with the target SCHED_FIFO: it then runs as soon as it wakes, ahead of every
  * reader, so what is left of its latency is the wait for mmap_lock (and for a reader in the kernel
  * to reach a point where it can be preempted), measured against its idle latency, SCHED_FIFO too.
+ * The target times mmap, the fault and munmap apart, and vmacct's stats (the longest mmap_lock
+ * hold) are printed after each storm.
  * SCHED_FIFO rather than nice -20: a nice -20 task still shares the CPUs with 64 nice 0 ones (its
  * weight is 88761 against their 65536) and is not sure to preempt one when it wakes; SCHED_FIFO
  * is. The target sleeps 500 us between samples, a few percent of a CPU, so it starves no reader,
