@@ -60,10 +60,10 @@ for k in "${kernels[@]}"; do
 		echo "# command: make bench KERNELS=$k$([ "$runs" = 9 ] || echo " BENCH_RUNS=$runs")$([ -z "$sections" ] || echo " BENCH_SECTIONS=\"$sections\"")"
 		sed -n 's/^bench: //p' "$log"
 	} >"$out"
-	grep -q '^RESULT ' "$out" || { note "$k: no results; console log: $log"; rc=1; }
+	grep -q '^RESULT[ -]' "$out" || { note "$k: no results; console log: $log"; rc=1; }
 	{
 		echo "== $k ($rel)"
-		grep -E '^RESULT|^# machine: .*top|^# interference: p99|^# stats: max_lock_hold' "$out"
+		grep -E '^RESULT|^# machine: .*top|^# interference: p99|^# stats: max_lock_hold|^fault p99, us:' "$out"
 	} | tee -a "$summary.new"
 done
 mv "$summary.new" "$summary"

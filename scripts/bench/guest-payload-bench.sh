@@ -23,11 +23,14 @@ for s in dense sparse scaling machine small many memory; do
 	if wanted $s; then section $s; fi
 done
 # The scrape storm of the selftests, on a machine of 200 more processes: 64 readers of all and
-# maps/<pid> at once, 3 rounds each; its "# " lines, RESULT-INFO among them, are the section's.
+# maps/<pid> at once, 3 rounds each, then the same with smaps_rollup and smaps, and both again with
+# the faulting target SCHED_FIFO (VMACCT_STORM_COMPARE: CPU starvation apart from mmap_lock waits);
+# its "# " lines, RESULT-INFO among them, are the section's.
 if wanted storm; then
 	say "## storm"
 	t0=$(date +%s)
-	VMACCT_STORM_PROCS=200 VMACCT_STORM_READS=3 /vmacct/vmacct_storm 2>&1 | sed -n 's/^# /bench: /p'
+	VMACCT_STORM_PROCS=200 VMACCT_STORM_READS=3 VMACCT_STORM_COMPARE=1 /vmacct/vmacct_storm 2>&1 |
+		sed -n 's/^# /bench: /p'
 	say "# storm took $(($(date +%s) - t0)) s (guest clock)"
 fi
 wanted interference || exit 0
