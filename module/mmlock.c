@@ -6,7 +6,8 @@
  * upper page-table levels from being freed. Readers do not block each other, and page faults take
  * per-VMA locks where the kernel has them, so a hold only ever delays a writer (mmap, munmap,
  * mprotect, a fault that falls back to mmap_lock...). The walker lets go after every step at which
- * a writer waits (mmap_lock_is_contended(), as smaps_rollup does) and in any case after
+ * a writer waits (mmap_lock_is_contended(), as smaps_rollup does) or the scheduler wants the CPU
+ * (need_resched(): it never reschedules holding the lock), and in any case after
  * VMACCT_LOCK_BUDGET steps, so one hold never covers more than VMACCT_LOCK_BUDGET + 1 steps. A step
  * is the work of about one PTE table: one PTE table's range (at most PTRS_PER_PTE entries, 512
  * with 4 KiB pages and 2048 with 16 KiB ones, under its page-table lock), a run of PMD leaves under
@@ -27,7 +28,8 @@
 #include "mmlock.h"
 
 static atomic64_t vmacct_walks, vmacct_walks_interrupted;
-static atomic64_t vmacct_holds, vmacct_yields_contended, vmacct_yields_budget;
+static atomic64_t vmacct_holds, vmacct_yields_contended, vmacct_yields_resched;
+static atomic64_t vmacct_yields_budget;
 static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
 
 static void vmacct_update_max(atomic64_t *max, s64 v)
@@ -69,6 +71,17 @@ bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 	l->steps++;
 	if (mmap_lock_is_contended(l->mm)) {
 		atomic64_inc(&vmacct_yields_contended);
+		return true;
+	}
+	/*
+	 * The scheduler wants the CPU: let go first, then reschedule. cond_resched() after the step
+	 * would switch away with mmap_lock held, and a writer that comes then waits for every task
+	 * ahead of this one in the run queue (a storm of 64 readers on 2 CPUs: holds of seconds).
+	 * A kernel that preempts without setting need_resched first (PREEMPT_LAZY) can still
+	 * preempt a hold; the budget bounds it in steps.
+	 */
+	if (need_resched()) {
+		atomic64_inc(&vmacct_yields_resched);
 		return true;
 	}
 	if (l->steps >= VMACCT_LOCK_BUDGET) {
@@ -113,6 +126,7 @@ int vmacct_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "walks_interrupted: %lld\n", atomic64_read(&vmacct_walks_interrupted));
 	seq_printf(m, "lock_holds: %lld\n", atomic64_read(&vmacct_holds));
 	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
+	seq_printf(m, "lock_yields_resched: %lld\n", atomic64_read(&vmacct_yields_resched));
 	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));
 	seq_printf(m, "lock_budget_steps: %d\n", VMACCT_LOCK_BUDGET);
 	seq_printf(m, "max_lock_hold_steps: %lld\n", atomic64_read(&vmacct_max_hold_steps));

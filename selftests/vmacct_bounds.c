@@ -232,14 +232,16 @@ static void lock_budget(void)
 	int i;
 
 	budget = stat_value("lock_budget_steps");
-	yields0 = stat_value("lock_yields_budget") + stat_value("lock_yields_contended");
+	yields0 = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") +
+		  stat_value("lock_yields_resched");
 	holds0 = stat_value("lock_holds");
 	for (i = 0; i < 3; i++) {
 		t = time_read(b.path);
 		if (t >= 0 && t < b.t_walk)
 			b.t_walk = t;
 	}
-	yields = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") - yields0;
+	yields = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") +
+		 stat_value("lock_yields_resched") - yields0;
 	max_steps = stat_value("max_lock_hold_steps");
 	ksft_print_msg("read of %s: %.3f s (best of 3); %lld holds, %lld yields; longest hold %lld steps, %lld ns; budget %lld\n",
 		       b.path, b.t_walk, stat_value("lock_holds") - holds0, yields, max_steps,
