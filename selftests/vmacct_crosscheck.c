@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sched.h>
@@ -693,8 +694,16 @@ int main(void)
 	spawn_zoo();
 	ksft_print_msg("%d extra processes with anon/COW, shmem, THP and file memory\n", nr_zoo);
 	collect_pids();
-	for (i = 0; i < ARRAY_SIZE(tests); i++)
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		struct timespec t0, t1;
+
+		/* What each result costs, for make check's budget (the debug kernel's most of all). */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		tests[i]();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ksft_print_msg("result %u took %.2f s\n", i + 1,
+			       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 	kill_zoo();
 	ksft_finished();
 }
