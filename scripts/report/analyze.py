@@ -98,7 +98,7 @@ def analyze(kernel, d, problems):
 		"processes": len(procs),
 		"off_10pct": sum(r > 0.10 for r in rels), "off_50pct": sum(r > 0.50 for r in rels),
 		"median_rel_error": statistics.median(rels),
-		"median_abs_error_kb": statistics.median(abs(p["shr_error"]) for p in procs),
+		"median_abs_error_kb": float(statistics.median(abs(p["shr_error"]) for p in procs)),
 		"term_sums_kb": term_sums, "dominant_term": max(TERMS, key=lambda t: term_sums[t]),
 		"worst_error": {k: worst[k] for k in ("pid", "comm", "service", "top_shr", "shared",
 						   "shr_error")},
