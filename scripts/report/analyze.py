@@ -88,6 +88,8 @@ def analyze(kernel, d, problems):
 			s[k] += p[k]
 	for s in services.values():
 		s["dominant"] = max(TERMS, key=lambda t: s[t])
+	# The term that makes most of the error, summed over the whole machine.
+	term_sums = {t: sum(p[t] for p in procs) for t in TERMS}
 	rels = [p["rel_error"] for p in procs]
 	worst = max(procs, key=lambda p: abs(p["shr_error"]))
 	worst_rel = max((p for p in procs if p["shared"]), key=lambda p: p["rel_error"])
@@ -96,7 +98,8 @@ def analyze(kernel, d, problems):
 		"processes": len(procs),
 		"off_10pct": sum(r > 0.10 for r in rels), "off_50pct": sum(r > 0.50 for r in rels),
 		"median_rel_error": statistics.median(rels),
-		"median_abs_error_kb": statistics.median(abs(p["shr_error"]) for p in procs),
+		"median_abs_error_kb": float(statistics.median(abs(p["shr_error"]) for p in procs)),
+		"term_sums_kb": term_sums, "dominant_term": max(TERMS, key=lambda t: term_sums[t]),
 		"worst_error": {k: worst[k] for k in ("pid", "comm", "service", "top_shr", "shared",
 						   "shr_error")},
 		"worst_rel_error": {k: worst_rel[k] for k in ("pid", "comm", "service", "top_shr",
@@ -127,16 +130,17 @@ def markdown(reports, date):
 	     "procps top printed; shared, private and pss are vmacct's, each checked against "
 	     "smaps_rollup. Error = SHR − shared = file_private + shmem_private − anon_shared + drift." % date, ""]
 	o.append("| kernel | processes | SHR off > 10 % | > 50 % | median error | worst error | "
-		 "Σ RES | Σ PSS | free used |")
-	o.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+		 "dominant term (Σ MiB) | Σ RES | Σ PSS | free used |")
+	o.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for r in reports:
 		w, s = r["worst_error"], r["sums_kb"]
+		d = r["dominant_term"]
 		o.append("| %s (%s) | %d | %d | %d | %s (%s kB) | %s MiB (%s, pid %d: SHR %s, shared %s MiB) "
-			 "| %s MiB | %s MiB | %s MiB |" %
+			 "| %s (%s) | %s MiB | %s MiB | %s MiB |" %
 			 (r["kernel"], r["uname"], r["processes"], r["off_10pct"], r["off_50pct"],
 			  pct(r["median_rel_error"]), r["median_abs_error_kb"], mib(w["shr_error"]),
-			  w["comm"], w["pid"], mib(w["top_shr"]), mib(w["shared"]), mib(s["top_res"]),
-			  mib(s["pss"]), mib(s["free_used"])))
+			  w["comm"], w["pid"], mib(w["top_shr"]), mib(w["shared"]), d,
+			  mib(r["term_sums_kb"][d]), mib(s["top_res"]), mib(s["pss"]), mib(s["free_used"])))
 	for r in reports:
 		o += ["", "## %s: per service (MiB)" % r["kernel"], "",
 		      "| service | procs | SHR (top) | shared (exact) | error | file_private | "
@@ -273,10 +277,10 @@ def main():
 		with open(os.path.join(outdir, "shr-chart.svg"), "w") as f:
 			f.write(svg(reports, date))
 	for r in reports:
-		print("%s: %d processes, SHR off by >10 %%: %d, >50 %%: %d, median error %s, worst %s MiB (%s)"
-		      % (r["kernel"], r["processes"], r["off_10pct"], r["off_50pct"],
-			 pct(r["median_rel_error"]), mib(r["worst_error"]["shr_error"]),
-			 r["worst_error"]["comm"]))
+		print("%s: %d processes, SHR off by >10 %%: %d, >50 %%: %d, median error %s, worst %s MiB (%s), "
+		      "dominant term %s" % (r["kernel"], r["processes"], r["off_10pct"], r["off_50pct"],
+					    pct(r["median_rel_error"]), mib(r["worst_error"]["shr_error"]),
+					    r["worst_error"]["comm"], r["dominant_term"]))
 	for p in problems:
 		print("problem: " + p, file=sys.stderr)
 	sys.exit(1 if problems or not reports else 0)

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make report`: how wrong top's SHR is on a real Debian system, per kernel of the matrix.
 #   report.sh [KERNEL...]   (default: the kernels whose image is Debian's own, image=deb)
-# For each kernel: provision (cached), build the module, build or reuse the release's report image
-# (scripts/report/image.sh, cached under $VMACCT_CACHE/report/), boot it with systemd and the
-# services (scripts/report/run.sh), then write $VMACCT_BUILD/shr-report.md, shr-report.json and the
-# chart shr-chart.svg (scripts/report/analyze.py). KTAP on stdout: one result per kernel (the guest
-# ran, every service started, every process agreed with smaps_rollup) and one for the report.
+# For each kernel: provision (cached), build the module (cross-built for arm64), build or reuse the
+# release's report image for the kernel's architecture (scripts/report/image.sh, cached under
+# $VMACCT_CACHE/report/), boot it with systemd and the services (scripts/report/run.sh), then write
+# $VMACCT_BUILD/shr-report.md, shr-report.json and the chart shr-chart.svg (scripts/report/analyze.py).
+# KTAP on stdout: one result per kernel (the guest ran, every service started, every process agreed
+# with smaps_rollup) and one for the report.
 # VMACCT_REPORT_SETTLE: seconds the guest lets the services settle before measuring (30).
 set -uo pipefail
 # shellcheck source=../lib.sh
@@ -28,6 +29,13 @@ command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 is missing (apt-get install e2
 ktap_print_header
 ktap_set_plan $((${#kernels[@]} + 1))
 make -s -C "$VMACCT_TOP/tools" vmacct >"$B/report-tools.log" 2>&1 || die "the reader did not build ($B/report-tools.log)"
+# Another architecture's guests get a static reader from the host's cross compiler (host-deps.sh
+# installs it), where run.sh looks for it.
+for a in $(for k in "${kernels[@]}"; do kernel_field "$k" arch; done | sort -u); do
+	[ "$a" != "$(dpkg --print-architecture)" ] || continue
+	make -s -C "$VMACCT_TOP/tools" static CC="$(cross_gcc "$a")" OUT="$B/report/reader-$a" \
+		>>"$B/report-tools.log" 2>&1 || die "the $a reader did not build ($B/report-tools.log)"
+done
 args=()
 for k in "${kernels[@]}"; do
 	t0=$SECONDS

@@ -5,18 +5,22 @@
 # every process (scripts/report/collect.py) and power off; the results land in OUT.
 #
 #   run.sh [--timeout S] [--mem SIZE] KERNEL OUT   (defaults: 3600 s, 3G; sid's boot took 1450 s
-#                                                   under TCG with another guest running)
+#                                                   under TCG with another guest running; arm64,
+#                                                   about three times slower under TCG: 10800 s)
 #
 # The root is an ext4 image (mkfs.ext4 -d) of a hard-linked copy of the cached tree plus the kernel's
 # modules, the configuration the report needs and the workload; the results come back as a tar
 # archive written to a second virtio disk. The initramfs is busybox (as in scripts/guest.sh): it
 # loads virtio_blk and ext4, which Debian's kernels have as modules, and switches to systemd.
+# Another architecture than the host's (arm64) boots in its own QEMU (the command of scripts/guest.sh),
+# with its own release tree (image.sh RELEASE ARCH), the busybox provision.sh keeps beside the kernel
+# and the reader report.sh cross-builds ($VMACCT_BUILD/report/reader-ARCH/vmacct).
 # Exit status: 0 when the guest wrote its results and its console holds no kernel report.
 set -euo pipefail
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-timeout=3600 mem=3G
+timeout='' mem=3G
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout) timeout=$2; shift 2 ;;
@@ -28,16 +32,35 @@ done
 k=${1:?usage: run.sh [options] KERNEL OUT}
 out=${2:?usage: run.sh [options] KERNEL OUT}
 check_kernels "$k"
-[ "$(kernel_field "$k" arch)" = amd64 ] || die "run.sh boots amd64 kernels only"
+arch=$(kernel_field "$k" arch)
+# The QEMU that boots the kernel's architecture: scripts/guest.sh's command (its comments say why
+# thread=single, and why pauth-impdef for arm64), with the console the architecture's UART.
+# shellcheck disable=SC2054 # the commas separate QEMU's suboptions
+case "$arch" in
+amd64) qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max) console=ttyS0 slow=1 ;;
+arm64) qemu=(qemu-system-aarch64 -M virt -accel tcg,thread=single -cpu max,pauth-impdef=on) console=ttyAMA0 slow=3 ;;
+*) die "run.sh has no QEMU command for $arch (kernel $k)" ;;
+esac
+command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is missing (scripts/host-deps.sh installs it)"
+timeout=${timeout:-$((3600 * slow))}
 here=$VMACCT_TOP/scripts/report
 kd=$("$VMACCT_TOP/scripts/provision.sh" kernel-dir "$k")
 kver=$(cat "$kd/release")
 ko=$VMACCT_BUILD/$k/vmacct.ko
-reader=$VMACCT_TOP/tools/vmacct
+# The host's static busybox and reader on the host's architecture; another architecture's busybox
+# from the kernel directory (provision.sh) and its reader cross-built by report.sh.
+if [ "$arch" = "$(dpkg --print-architecture)" ]; then
+	reader=$VMACCT_TOP/tools/vmacct busybox=$(command -v busybox || true)
+else
+	reader=$VMACCT_BUILD/report/reader-$arch/vmacct busybox=$kd/busybox
+fi
 [ -f "$kd/vmlinuz" ] || die "kernel $k is not provisioned (scripts/provision.sh ensure $k)"
 [ -f "$ko" ] || die "no module at $ko (scripts/build-module.sh $k)"
-[ -x "$reader" ] || die "no reader at $reader (make -C tools)"
-root=$("$here/image.sh" "$(release_of "$k")")
+[ -x "$reader" ] || die "no reader at $reader (report.sh builds it)"
+if [ -z "$busybox" ] || ! file -L "$busybox" | grep -q 'statically linked'; then
+	die "a static busybox for $arch is needed (busybox-static; provision.sh keeps another architecture's)"
+fi
+root=$("$here/image.sh" "$(release_of "$k")" "$arch")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmacct-report.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -54,7 +77,7 @@ cp "$ko" "$r/vmacct.ko"
 cp "$reader" "$r/vmacct"
 cp "$here/workload.sh" "$here/collect.py" "$here/pool.py" "$r/"
 rm -f "$stage/etc/systemd/system/vmacct-report.service"
-cat >"$stage/etc/systemd/system/vmacct-report.service" <<'UNIT'
+cat >"$stage/etc/systemd/system/vmacct-report.service" <<UNIT
 [Unit]
 Description=vmacct report: load the services, measure every process, power off
 After=multi-user.target
@@ -63,7 +86,7 @@ Type=oneshot
 ExecStart=/bin/bash /root/report/workload.sh
 StandardOutput=tty
 StandardError=tty
-TTYPath=/dev/ttyS0
+TTYPath=/dev/$console
 [Install]
 WantedBy=multi-user.target
 UNIT
@@ -71,10 +94,13 @@ mkdir -p "$stage/etc/systemd/system/multi-user.target.wants"
 ln -sf ../vmacct-report.service "$stage/etc/systemd/system/multi-user.target.wants/vmacct-report.service"
 # Nothing in the guest may log in or wait for a network; the timers that would run apt are off.
 for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
-	serial-getty@ttyS0.service getty@tty1.service systemd-networkd-wait-online.service; do
+	"serial-getty@$console.service" getty@tty1.service systemd-networkd-wait-online.service; do
 	rm -f "$stage/etc/systemd/system/$u"
 	ln -s /dev/null "$stage/etc/systemd/system/$u"
 done
+# systemd gives a unit 90 s to start; an emulated arm64 machine is about three times slower.
+mkdir -p "$stage/etc/systemd/system.conf.d"
+printf '[Manager]\nDefaultTimeoutStartSec=%ds\n' $((90 * slow)) >"$stage/etc/systemd/system.conf.d/vmacct-report.conf"
 echo "vmacct-report" >"$stage/etc/hostname.new" && mv "$stage/etc/hostname.new" "$stage/etc/hostname"
 printf '/dev/vda / ext4 rw,noatime 0 1\n' >"$stage/etc/fstab.new" && mv "$stage/etc/fstab.new" "$stage/etc/fstab"
 # nginx and apache2 both want port 80: apache2 moves to 8080. nginx with four workers.
@@ -103,9 +129,9 @@ truncate -s 256M "$work/results.img"
 # then switch_root to systemd.
 ird=$work/initramfs
 mkdir -p "$ird"/{bin,sbin,dev,proc,sys,newroot,"lib/modules/$kver"}
-cp "$(command -v busybox)" "$ird/bin/busybox"
+cp "$busybox" "$ird/bin/busybox"
 "$VMACCT_TOP/scripts/guest-modules.sh" "$kd/lib/modules/$kver" "$ird/lib/modules/$kver" \
-	virtio_pci virtio_blk ext4 crc32c_generic crc32c-intel
+	virtio_pci virtio_mmio virtio_blk ext4 crc32c_generic crc32c-intel crc32c-cryptoapi
 cat >"$ird/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -113,7 +139,7 @@ ln -s /bin/busybox /sbin/modprobe
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in crc32c_generic crc32c-intel virtio_pci virtio_blk ext4; do modprobe "$m" 2>/dev/null; done
+for m in crc32c_generic crc32c-intel crc32c-cryptoapi virtio_pci virtio_mmio virtio_blk ext4; do modprobe "$m" 2>/dev/null; done
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 if ! mount -t ext4 -o rw,noatime /dev/vda /newroot; then
@@ -133,12 +159,12 @@ note "$k: booting $kver with systemd (TCG; log: $log)"
 start=$(date +%s)
 set +e
 # thread=single, panic=-1, -no-reboot: as scripts/guest.sh (its comments say why).
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 \
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" -smp 2 \
 	-m "$mem" -nographic -no-reboot -nic none \
 	-drive "file=$work/root.img,format=raw,if=virtio" \
 	-drive "file=$work/results.img,format=raw,if=virtio" \
 	-kernel "$kd/vmlinuz" -initrd "$work/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=120 systemd.show_status=0 net.ifnames=0" \
+	-append "console=$console panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=120 systemd.show_status=0 net.ifnames=0" \
 	</dev/null >"$log" 2>&1
 qrc=$?
 set -e
