@@ -333,9 +333,10 @@ boot_kernel() {
 		count_results "$B/$k/deb.ktap"
 	fi
 	payload="$B/$k/payload.sh"
-	# The sizes of the main guest, in one table. make check must stay within 12 minutes on 2
-	# cores with eight kernels, two guests at a time, so each size is as large as its purpose
-	# needs on one kernel and smaller on the others; make fuzz runs the long variants.
+	# The sizes of the main guest, in one table. make check is meant to stay within 12 minutes on
+	# 2 cores (with eleven rows it takes about 17, every core busy: README), so each size is as
+	# large as its purpose needs on one kernel and smaller on the others; make fuzz runs the long
+	# variants.
 	#   default  the table's default kernel: the largest process (16 GiB of zero-page entries,
 	#            100,000 VMAs), 512 MiB of 4 KiB pages walked over and over, 20 reloads under
 	#            load, the replay of every recorded fuzz seed (fuzz_seeds: some 90 s)
