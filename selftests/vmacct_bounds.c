@@ -290,6 +290,19 @@ static void writer_wait(void)
 		ksft_print_msg("target's mmap+munmap, %s (%.2f s): %d samples, p50 %ld us, p99 %ld us, max %ld us\n",
 			       phase[i], now() - t, log->n, p50[i], percentile(log, 99), worst[i]);
 	}
+	/*
+	 * A writer under smaps_rollup waits for a walk of the whole dense VMA; under vmacct for one
+	 * hold. Under TCG a writer's worst wait also holds up to some 0.2 s of vCPU scheduling
+	 * (measured: 40-190 ms under vmacct on every row), so the comparison means something only
+	 * where one smaps_rollup read of the range takes longer than that: the default, full and
+	 * debug rows (0.25-1.5 s). The small rows' ranges read in 0.04-0.15 s there, and a
+	 * comparison of two noises failed once on arm64-16k.
+	 */
+	if (t_end / 3 < 0.25) {
+		ksft_test_result_skip("a writer in the walked process waits less than under smaps_rollup: one smaps_rollup read takes %.2f s here, within TCG's scheduling noise (0.25 s needed)\n",
+				      t_end / 3);
+		return;
+	}
 	ksft_test_result(worst[2] >= 0 && worst[1] >= 0 && worst[2] < worst[1],
 			 "a writer in the walked process waits less than under smaps_rollup\n");
 }
