@@ -15,9 +15,13 @@ kbuild=$("$VMACCT_TOP/scripts/provision.sh" kbuild-dir "$k")
 out="$VMACCT_BUILD/$k"
 mkdir -p "$out" "$root/tmp"
 # A copy, not a bind mount: the root stays self-contained and a failed build leaves nothing mounted.
-# A private directory per build, so that builds for one kernel may run side by side.
-src=$(mktemp -d "$root/tmp/vmacct-src.XXXXXX")
-srcin=/tmp/${src##*/}
+# One directory per kernel, the same path every time: the compiler cache (lib.sh ccache_env) keys
+# on the paths in the command line. Builds for one kernel wait for each other (the lock).
+src="$root/tmp/vmacct-src-$k"
+srcin=/tmp/vmacct-src-$k
+exec 9>"$src.lock"
+flock 9
+rm -rf "$src" && mkdir -p "$src"
 trap 'rm -rf "$src"' EXIT
 cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/module" "$VMACCT_TOP/include" "$src/"
 # The compile probes' answer (module/Kbuild) depends only on the probes, the kernel's headers and
@@ -35,7 +39,8 @@ probe_args=()
 if [ -f "$probe_cache" ]; then
 	probe_args=(VMACCT_PROBE_FLAGS="$(cat "$probe_cache")")
 fi
-if "$VMACCT_TOP/scripts/provision.sh" in-root "$k" \
+# shellcheck disable=SC2046 # ccache_env: words for env
+if "$VMACCT_TOP/scripts/provision.sh" in-root "$k" $(ccache_env "$root") \
 	make -C "$kbuild" M="$srcin" ${probe_args[@]+"${probe_args[@]}"} "$@" modules >"$out/build.log" 2>&1; then
 	cp "$src/module/vmacct.ko" "$out/vmacct.ko"
 	if [ ${#probe_args[@]} = 0 ]; then

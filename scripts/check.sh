@@ -344,9 +344,10 @@ boot_kernel() {
 	#            replay (make fuzz replays every seed on every kernel), 15 s of fuzzing, 5 s of
 	#            torture and of hostile syscalls
 	#   debug    the KASAN/lockdep kernel, where each step is some 10 times slower: small sizes
-	#            (the VMA-heavy process 5,000 VMAs, many seq_file buffers still; the trimmed
-	#            region 128 MiB, vmacct_states' least); its time goes to what only it finds
-	#            (KASAN, lockdep, kmemleak, fault injection)
+	#            (the VMA-heavy process 1,000 VMAs, some 25 pages of maps/<pid>: 5,000 took
+	#            30-80 s there; the trimmed region 128 MiB, vmacct_states' least; 3
+	#            reloads); its time goes to what only it finds (KASAN, lockdep, kmemleak,
+	#            fault injection)
 	#   small    rows that add a newer kernel, a flavour or another architecture (TCG for a
 	#            foreign CPU is some three times slower): small sizes, 10 s of fuzzing
 	# (The numbers: payload_sizes in scripts/lib.sh.)

@@ -75,7 +75,9 @@ if [ $install = 1 ]; then
 	in_root sh -c "dpkg --purge vmacct-dkms >/dev/null 2>&1; dkms remove vmacct/$ver --all >/dev/null 2>&1
 		rm -rf /usr/src/vmacct-$ver; true"
 	ko=
-	if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	# (dpkg passes the environment on to the package's postinst, whose DKMS build ccache serves.)
+	# shellcheck disable=SC2046 # ccache_env: words for env
+	if in_root $(ccache_env "$root") DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"/tmp/vmacct-deb/vmacct-dkms_${ver}_all.deb" >"$out/install.log" 2>&1; then
 		ko=$(find "$root/lib/modules/$rel/updates/dkms" -name 'vmacct.ko*' 2>/dev/null | head -n 1) || true
 	fi

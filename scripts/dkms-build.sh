@@ -18,7 +18,8 @@ rm -rf "$root/usr/src/vmacct-$ver"
 mkdir -p "$root/usr/src/vmacct-$ver"
 cp -r "$VMACCT_TOP/Kbuild" "$VMACCT_TOP/Makefile" "$VMACCT_TOP/dkms.conf" "$VMACCT_TOP/module" \
 	"$VMACCT_TOP/include" "$root/usr/src/vmacct-$ver/"
-if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$k" sh -c \
+# shellcheck disable=SC2046 # ccache_env: words for env
+if ! "$VMACCT_TOP/scripts/provision.sh" in-root "$k" $(ccache_env "$root") sh -c \
 	"dkms remove vmacct/$ver --all >/dev/null 2>&1; dkms add vmacct/$ver && dkms build vmacct/$ver -k $rel" \
 	>"$out/dkms.log" 2>&1; then
 	tail -n 20 "$out/dkms.log" >&2

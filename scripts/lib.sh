@@ -109,6 +109,18 @@ need_root() {
 	[ "$(id -u)" = 0 ] || die "$1 needs root (it runs mmdebstrap/chroot); rerun with sudo"
 }
 
+# ccache_env ROOT: the words of an `env` that puts ccache in front of a build root's compilers
+# (its /usr/lib/ccache names each of them, the cross ones too), with the cache inside the root;
+# nothing for a root without ccache (provision.sh ensure installs it). The module's builds (W=1,
+# sparse, DKMS, the package's DKMS) then compile only what changed since the last build for that
+# kernel; a cached compile replays its warnings, so W=1 still sees them, and sparse runs after the
+# compiler, never cached. ccache keys on the command line, paths included: every build of the
+# module for one kernel has one fixed directory (build-module.sh, DKMS's own).
+ccache_env() {
+	[ -x "$1/usr/bin/ccache" ] || return 0
+	echo env PATH=/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin CCACHE_DIR=/var/cache/vmacct-ccache
+}
+
 # boot_image KERNEL_DIR ARCH: the kernel image QEMU's -kernel gets. An x86-64 bzImage spends
 # seconds of every boot under TCG in its decompressor (3-7 s measured, more on a loaded host); a
 # kernel with PVH support (CONFIG_PVH, Debian's have it) boots its ELF image directly, which is
@@ -155,7 +167,7 @@ payload_sizes() {
 	case $1 in
 	default) echo 16 100000 20 512 20 1 10 10 ;;
 	full) echo 8 100000 10 256 15 0 5 5 ;;
-	debug) echo 2 5000 5 32 30 0 10 10 ;;
+	debug) echo 2 1000 3 32 30 0 10 10 ;;
 	small) echo 4 20000 5 128 10 0 5 5 ;;
 	*) return 1 ;;
 	esac

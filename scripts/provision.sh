@@ -73,7 +73,7 @@ make_root() {
 	command -v mmdebstrap >/dev/null || die "mmdebstrap is missing (apt-get install mmdebstrap)"
 	mirror=$(debian_mirror)
 	# procps: the guests get the release's own top (scripts/guest-procps.sh installs it into older roots).
-	local pkgs=(make libc6-dev kmod libelf-dev bc cpio file sparse procps)
+	local pkgs=(make libc6-dev kmod libelf-dev bc cpio file sparse procps ccache)
 	# The root serves every kernel of its release: their compilers and headers, and dkms where
 	# the table proves the DKMS path (see README, "DKMS").
 	archs=$(host_arch)
@@ -164,6 +164,17 @@ cross_headers_missing() {
 		die "cross headers ($(flavour_of "$k")) for $(root_name "$k") failed; log: $VMACCT_CACHE/mmdebstrap-$(root_name "$k").log"
 }
 
+# A root made before the module builds went through ccache (lib.sh ccache_env) lacks it: add it.
+ccache_missing() {
+	local root
+	root=$(root_dir "$1")
+	[ ! -x "$root/usr/bin/ccache" ] || return 0
+	need_root "adding ccache to $(root_name "$1")"
+	in_root "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ccache \
+		>>"$VMACCT_CACHE/mmdebstrap-$(root_name "$1").log" 2>&1 ||
+		die "cannot install ccache into $(root_name "$1"); log: $VMACCT_CACHE/mmdebstrap-$(root_name "$1").log"
+}
+
 # The kernel ABI the root's linux-headers-FLAVOUR points at, e.g. 6.12.48+deb13-amd64 (amd64) or
 # 7.3.1+deb13-rt-amd64 (rt-amd64). For amd64, the rt-amd64 and cloud-amd64 headers are not its own.
 headers_release() { # headers_release ROOT FLAVOUR
@@ -248,6 +259,7 @@ ensure() {
 	for k in "$@"; do
 		make_root "$k"
 		cross_headers_missing "$k"
+		ccache_missing "$k"
 		if is_built "$k"; then
 			kern_dir "$k" >/dev/null
 		else
