@@ -4,9 +4,15 @@
  * knobs: the debug kernel; a skip elsewhere). Every kind of vmacct file is opened and read again
  * and again, the first time with the 1st allocation of the read failed, then the 2nd, and so on
  * until a read makes no more allocations (the task's fail-nth, Documentation/fault-injection:
- * only this task fails, and each allocation point exactly once, in order, with no chance). Each
- * read must either work and print the same numbers as an uninjected read of a target process
- * that does not change, or fail with ENOMEM: never another errno, never other numbers.
+ * only this task fails, one allocation per read, in order, with no chance). A read that makes
+ * more than DENSE + SPREAD + TAIL allocations (the group files: the same few call sites once per
+ * process or group, hundreds of times) has its first DENSE and last TAIL failed, and SPREAD spread
+ * evenly over those in between: the first ones reach every call site (the open, the first rows,
+ * the first walks; `cgroups` makes the target's row, its last new one, near its 60th), and a full
+ * sweep of those took most of this program's time on the debug kernel.
+ * VMACCT_FAULTS_EVERY=1 fails every allocation of every read. Each read must either work and
+ * print the same numbers as an uninjected read of a target process that does not change, or fail
+ * with ENOMEM: never another errno, never other numbers.
  *
  * Which allocations count: those with a vmacct function on the stack (the stack-trace filter set
  * to vmacct's text from /proc/kallsyms): the module's own and those of what it calls, such as
@@ -47,6 +53,9 @@
 #define TARGET_COMM	"vmacct-fi-tgt"
 #define TARGET_UID	4242
 #define MAX_STEPS	4000	/* allocations of one read: far more than any makes */
+#define DENSE		64	/* a bounded sweep fails the first DENSE allocations of a read, */
+#define TAIL		16	/* its last TAIL, */
+#define SPREAD		16	/* and SPREAD spread evenly over those in between */
 #define MAX_SITES	256
 #define BUF_SIZE	(1 << 20)
 
@@ -58,6 +67,7 @@ static pid_t target;
 static char target_name[16];
 static bool cgroup_made, cgroup_mounted;
 static int console_level = -1;
+static bool every;	/* VMACCT_FAULTS_EVERY=1: no read's sweep is bounded */
 
 /* Distinct vmacct call sites that failed (function+offset of the innermost vmacct frame). */
 static char *sites[MAX_SITES];
@@ -455,18 +465,19 @@ static long fail_nth_left(void)
 	return atol(s);
 }
 
-/* A read with the @n-th allocation failed. Returns the read's result; *injected: it failed one. */
-static int injected_op(const struct op *op, unsigned int n, size_t *len, bool *injected)
+/*
+ * A read with the @n-th allocation failed. Returns the read's result; *left: what remained of @n
+ * after the read's allocations (0: it failed one; -1: unknown).
+ */
+static int injected_op(const struct op *op, unsigned int n, size_t *len, long *left)
 {
-	long left;
 	int ret;
 
 	if (fail_nth_set(n))
 		ksft_exit_fail_msg("cannot write fail-nth: %s\n", strerror(errno));
 	ret = do_op(op, len);
-	left = fail_nth_left();
+	*left = fail_nth_left();
 	fail_nth_set(0);
-	*injected = left == 0;
 	drain_kmsg();
 	return ret;
 }
@@ -516,12 +527,59 @@ static int find_ranges(void)
 
 struct tally {
 	unsigned int steps, ok, enomem, absorbed;
+	unsigned int total;	/* allocations of one read, counted before the sweep */
+	bool bounded;		/* not each of them failed */
 };
 
 /*
- * Fail the 1st, 2nd, ... allocation of @op until it makes no more; @cold: unmount vmacct's
- * directory before each (the automount and the lookups then run inside the read). Returns
- * the number of problems, each printed.
+ * The allocation of a read that makes @total to fail after the @n-th (0: the first). A read that
+ * makes many repeats the same call sites once per process or group: its first DENSE allocations
+ * reach each site, its last TAIL the end of the read (the last group, the last process), and
+ * SPREAD in between sample the rest, each in the middle of its share of them.
+ */
+static unsigned int next_step(unsigned int n, unsigned int total)
+{
+	unsigned int mid, i, p;
+
+	if (every || total <= DENSE + SPREAD + TAIL || n < DENSE || n >= total - TAIL)
+		return n + 1;
+	mid = total - DENSE - TAIL;
+	for (i = 0; i < SPREAD; i++) {
+		/* mid > SPREAD: distinct, in DENSE + 1 .. total - TAIL. */
+		p = DENSE + 1 + (2 * i + 1) * mid / (2 * SPREAD);
+		if (p > n)
+			return p;
+	}
+	return total - TAIL + 1;
+}
+
+/*
+ * How many allocations one read of @op makes: set above them all, fail-nth counts down once per
+ * allocation that passes the filter and fails none. It may differ by a few from one read to the
+ * next: the sweep still ends at its first read that failed nothing, wherever that is. 0 when it
+ * cannot be read (every allocation is then failed); *bad: the read failed.
+ */
+static unsigned int count_allocs(const struct op *op, bool cold, int *bad)
+{
+	size_t len;
+	long left;
+	int ret;
+
+	if (cold)
+		umount2(VMACCT_DIR, 0);
+	ret = injected_op(op, MAX_STEPS + 1, &len, &left);
+	if (ret && left > 0) {
+		ksft_print_msg("%s: %s with nothing injected (counting)\n", op->label,
+			       strerror(-ret));
+		(*bad)++;
+	}
+	return left >= 0 ? MAX_STEPS + 1 - left : 0;
+}
+
+/*
+ * Fail the 1st, 2nd, ... allocation of @op until it makes no more, or those next_step() picks
+ * of a read that makes many; @cold: unmount vmacct's directory before each (the automount and
+ * the lookups then run inside the read). Returns the number of problems, each printed.
  */
 static int sweep(const struct op *op, bool cold, struct tally *t)
 {
@@ -530,6 +588,7 @@ static int sweep(const struct op *op, bool cold, struct tally *t)
 	size_t len;
 	int bad = 0, ret;
 	unsigned int n;
+	long left;
 
 	memset(t, 0, sizeof(*t));
 	ret = do_op(op, &len);
@@ -538,10 +597,17 @@ static int sweep(const struct op *op, bool cold, struct tally *t)
 			       op->label, strerror(-ret));
 		return 1;
 	}
-	for (n = 1; injected && n <= MAX_STEPS; n++) {
+	/* VMACCT_FAULTS_EVERY=1: not even counted, the sweep of before. */
+	t->total = every ? 0 : count_allocs(op, cold, &bad);
+	t->bounded = !every && t->total > DENSE + SPREAD + TAIL;
+	if (t->bounded)
+		ksft_print_msg("%s: %u allocations per read, %u failed (the first %u, the last %u, %u spread between; VMACCT_FAULTS_EVERY=1 fails each)\n",
+			       op->label, t->total, DENSE + SPREAD + TAIL, DENSE, TAIL, SPREAD);
+	for (n = next_step(0, t->total); injected && n <= MAX_STEPS; n = next_step(n, t->total)) {
 		if (cold)
 			umount2(VMACCT_DIR, 0);
-		ret = injected_op(op, n, &len, &injected);
+		ret = injected_op(op, n, &len, &left);
+		injected = !left;
 		if (!injected) {
 			if (ret) {
 				ksft_print_msg("%s: %s with nothing injected\n", op->label,
@@ -586,8 +652,12 @@ static int sweep(const struct op *op, bool cold, struct tally *t)
 
 static void report(const char *what, int bad, const struct tally *t)
 {
-	ksft_test_result(!bad, "%s: %u allocations failed one at a time: %u reads gave ENOMEM, %u worked with the uninjected numbers\n",
-			 what, t->steps, t->enomem, t->absorbed);
+	char of[24] = "";
+
+	if (t->bounded)
+		snprintf(of, sizeof(of), " of %u", t->total);
+	ksft_test_result(!bad, "%s: %u%s allocations failed one at a time: %u reads gave ENOMEM, %u worked with the uninjected numbers\n",
+			 what, t->steps, of, t->enomem, t->absorbed);
 }
 
 /* --- insmod --- */
@@ -769,6 +839,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("VMACCT_FAULTS=0 (make check: off until proven on the debug kernel)\n");
 	if (geteuid())
 		ksft_exit_skip("must be root\n");
+	every = getenv("VMACCT_FAULTS_EVERY") && !strcmp(getenv("VMACCT_FAULTS_EVERY"), "1");
 	if (access(FI_DIR "/failslab", F_OK) || access(FI_DIR "/fail_page_alloc", F_OK))
 		ksft_exit_skip("no fault injection in this kernel (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS)\n");
 	if (access(VMACCT_DIR "/version", R_OK))
