@@ -52,18 +52,7 @@ log=${log:-$out/console.log}
 [ $load = 0 ] || [ -f "$ko" ] || die "no module at $ko (scripts/build-module.sh $k)"
 # The QEMU that boots the kernel's architecture (scripts/kernels.txt).
 arch=$(kernel_field "$k" arch)
-# thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
-# a random "Oops: int3" at boot); one TCG thread for both vCPUs is slower but exact.
-# arm64: the virt machine with -cpu max (every feature TCG has, LPA2 among them); pauth-impdef:
-# pointer authentication with QEMU's own cheap hash instead of emulated QARMA, which costs TCG a
-# large part of its time (the kernel signs every return address); the console is the PL011 UART.
-# shellcheck disable=SC2054 # the commas separate QEMU's suboptions
-case "$arch" in
-amd64) qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max) console=ttyS0 ;;
-arm64) qemu=(qemu-system-aarch64 -M virt -accel tcg,thread=single -cpu max,pauth-impdef=on) console=ttyAMA0 ;;
-*) die "guest.sh has no QEMU command for $arch yet (kernel $k)" ;;
-esac
-command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is missing (scripts/host-deps.sh installs it)"
+tcg_qemu "$arch"
 # A kernel built from source (the debug and KCSAN kernels: tinyconfig plus the kernel's checkers)
 # sets up 256 legacy ptys at boot, 5 of its 33 s to user space under TCG with KASAN (pty_init()),
 # and the guests use none. (Its ACPI takes 13 s more, but acpi=off leaves it one CPU: tinyconfig

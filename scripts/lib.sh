@@ -121,6 +121,23 @@ ccache_env() {
 	echo env PATH=/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin CCACHE_DIR=/var/cache/vmacct-ccache
 }
 
+# tcg_qemu ARCH: sets qemu (an array: the QEMU that boots a kernel of ARCH under TCG, without -smp,
+# -m and what to boot) and console (its UART's device name); dies for an architecture without one.
+# thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
+# a random "Oops: int3" at boot); one TCG thread for both vCPUs is slower but exact.
+# arm64: the virt machine with -cpu max (every feature TCG has, LPA2 among them); pauth-impdef:
+# pointer authentication with QEMU's own cheap hash instead of emulated QARMA, which costs TCG a
+# large part of its time (the kernel signs every return address); the console is the PL011 UART.
+tcg_qemu() {
+	# shellcheck disable=SC2054,SC2034 # the commas separate QEMU's suboptions; qemu and console are for the caller
+	case "$1" in
+	amd64) qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max) console=ttyS0 ;;
+	arm64) qemu=(qemu-system-aarch64 -M virt -accel tcg,thread=single -cpu max,pauth-impdef=on) console=ttyAMA0 ;;
+	*) die "no QEMU command for $1 yet (scripts/lib.sh tcg_qemu)" ;;
+	esac
+	command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is missing (scripts/host-deps.sh installs it)"
+}
+
 # boot_image KERNEL_DIR ARCH: the kernel image QEMU's -kernel gets. An x86-64 bzImage spends
 # seconds of every boot under TCG in its decompressor (3-7 s measured, more on a loaded host); a
 # kernel with PVH support (CONFIG_PVH, Debian's have it) boots its ELF image directly, which is

@@ -33,15 +33,11 @@ k=${1:?usage: run.sh [options] KERNEL OUT}
 out=${2:?usage: run.sh [options] KERNEL OUT}
 check_kernels "$k"
 arch=$(kernel_field "$k" arch)
-# The QEMU that boots the kernel's architecture: scripts/guest.sh's command (its comments say why
-# thread=single, and why pauth-impdef for arm64), with the console the architecture's UART.
-# shellcheck disable=SC2054 # the commas separate QEMU's suboptions
-case "$arch" in
-amd64) qemu=(qemu-system-x86_64 -accel tcg,thread=single -cpu max) console=ttyS0 slow=1 ;;
-arm64) qemu=(qemu-system-aarch64 -M virt -accel tcg,thread=single -cpu max,pauth-impdef=on) console=ttyAMA0 slow=3 ;;
-*) die "run.sh has no QEMU command for $arch (kernel $k)" ;;
-esac
-command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} is missing (scripts/host-deps.sh installs it)"
+# The QEMU that boots the kernel's architecture (lib.sh tcg_qemu, as scripts/guest.sh); an emulated
+# arm64 machine is about three times slower.
+tcg_qemu "$arch"
+slow=1
+if [ "$arch" = arm64 ]; then slow=3; fi
 timeout=${timeout:-$((3600 * slow))}
 here=$VMACCT_TOP/scripts/report
 kd=$("$VMACCT_TOP/scripts/provision.sh" kernel-dir "$k")
@@ -158,7 +154,7 @@ log=$out/console.log
 note "$k: booting $kver with systemd (TCG; log: $log)"
 start=$(date +%s)
 set +e
-# thread=single, panic=-1, -no-reboot: as scripts/guest.sh (its comments say why).
+# panic=-1, -no-reboot: as scripts/guest.sh (its comments say why).
 timeout --foreground -k 10 "$timeout" "${qemu[@]}" -smp 2 \
 	-m "$mem" -nographic -no-reboot -nic none \
 	-drive "file=$work/root.img,format=raw,if=virtio" \
