@@ -148,9 +148,11 @@ preparer=$!
 # are single-threaded, and one core would wait for them otherwise.
 t0=$SECONDS
 hp=0 hf=0 hs=0 hstat=ok
+# The host's compiles go through ccache (lib.sh host_ccache_env): make for tools/ and selftests/.
+read -ra hmake <<<"$(host_ccache_env) make"
 reader_built=0
 if [ -f "$VMACCT_TOP/tools/Makefile" ] && [ "$quick" = 0 ]; then
-	if make -s -C "$VMACCT_TOP/tools" >"$B/tools-build.log" 2>&1; then
+	if "${hmake[@]}" -s -C "$VMACCT_TOP/tools" >"$B/tools-build.log" 2>&1; then
 		reader_built=1
 	else
 		tail -n 20 "$B/tools-build.log"
@@ -161,7 +163,7 @@ fi
 rm -rf "$B/selftests"
 if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 	ksft=$("$VMACCT_TOP/scripts/kernel-source.sh" "$VMACCT_DEFAULT_KERNEL")/tools/testing/selftests
-	if ! make -s -C "$VMACCT_TOP/selftests" OUTPUT="$B/selftests" KSFT_DIR="$ksft" >"$B/selftests-build.log" 2>&1; then
+	if ! "${hmake[@]}" -s -C "$VMACCT_TOP/selftests" OUTPUT="$B/selftests" KSFT_DIR="$ksft" >"$B/selftests-build.log" 2>&1; then
 		tail -n 30 "$B/selftests-build.log"
 		hstat="selftests-build-failed"
 		hf=$((hf + 1))
@@ -180,13 +182,13 @@ host_tests() {
 
 	rm -f "$B"/host-*.txt "$B/host-tests.seconds"
 	if [ "$reader_built" = 1 ]; then
-		make -s -C "$VMACCT_TOP/tools" check >"$B/host-tests.txt" 2>&1
+		"${hmake[@]}" -s -C "$VMACCT_TOP/tools" check >"$B/host-tests.txt" 2>&1
 		# The same tests once more with the reader under AddressSanitizer + UBSan.
-		make -s -C "$VMACCT_TOP/tools" check-sanitize >"$B/host-sanitize.txt" 2>&1
+		"${hmake[@]}" -s -C "$VMACCT_TOP/tools" check-sanitize >"$B/host-sanitize.txt" 2>&1
 	fi
 	if [ -f "$VMACCT_TOP/selftests/Makefile" ]; then
 		# The selftests' parsers on the host, under AddressSanitizer + UBSan (needs only gcc) ...
-		make -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
+		"${hmake[@]}" -s -C "$VMACCT_TOP/selftests" host-check OUTPUT="$B/selftests-host" KSFT_DIR="$ksft" \
 			>"$B/host-selftests-host.txt" 2>&1
 		# ... and built in a kernel tree, as kernel CI builds them.
 		"$VMACCT_TOP/scripts/ksft-intree-check.sh" >"$B/host-selftests-in-tree.txt" 2>&1
@@ -251,10 +253,10 @@ cross_build() { # ARCH
 
 	cc=$(cross_gcc "$1") || return 1
 	rm -rf "$d" && mkdir -p "$d"
-	[ -z "${ksft:-}" ] || make -s -C "$VMACCT_TOP/selftests" CC="$cc" OUTPUT="$d/selftests" \
+	[ -z "${ksft:-}" ] || "${hmake[@]}" -s -C "$VMACCT_TOP/selftests" CC="$cc" OUTPUT="$d/selftests" \
 		KSFT_DIR="$ksft" || return 1
 	[ "$quick" = 1 ] && return 0
-	make -s -C "$VMACCT_TOP/tools" static CC="$cc" OUT="$d" &&
+	"${hmake[@]}" -s -C "$VMACCT_TOP/tools" static CC="$cc" OUT="$d" &&
 		"$cc" -O2 -Wall -Wextra -Werror -static -o "$d/demo-workload" "$VMACCT_TOP/scripts/demo-workload.c" &&
 		"$cc" -O2 -Wall -Wextra -Werror -static -o "$d/guest-cat" "$VMACCT_TOP/scripts/guest-cat.c"
 }

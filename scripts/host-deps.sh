@@ -7,7 +7,7 @@ set -euo pipefail
 # command -> package (rsync: the kselftest tree's `make install`, used by the in-tree check)
 want="qemu-system-x86_64:qemu-system-x86 mmdebstrap:mmdebstrap cpio:cpio xz:xz-utils zstd:zstd
 depmod:kmod file:file python3:python3 gcc:gcc make:make rsync:rsync shellcheck:shellcheck
-qemu-system-aarch64:qemu-system-arm aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu"
+qemu-system-aarch64:qemu-system-arm aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu ccache:ccache"
 missing=()
 for pair in $want; do
 	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

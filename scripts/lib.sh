@@ -121,6 +121,15 @@ ccache_env() {
 	echo env PATH=/usr/lib/ccache:/usr/sbin:/usr/bin:/sbin:/bin CCACHE_DIR=/var/cache/vmacct-ccache
 }
 
+# host_ccache_env: the same for the host's own compiles (the reader, its sanitizer build, the
+# selftests for each architecture), with the cache in VMACCT_CACHE; nothing without the host's
+# ccache (scripts/host-deps.sh installs it). Only separate compiles are cached: a gcc that also
+# links (the in-tree kselftest build, the one-run static reader) is passed through.
+host_ccache_env() {
+	[ -d /usr/lib/ccache ] || return 0
+	echo env PATH="/usr/lib/ccache:$PATH" CCACHE_DIR="$VMACCT_CACHE/ccache-host"
+}
+
 # tcg_qemu ARCH: sets qemu (an array: the QEMU that boots a kernel of ARCH under TCG, without -smp,
 # -m and what to boot) and console (its UART's device name); dies for an architecture without one.
 # thread=single: multi-threaded TCG races with the kernel's int3-based live text patching (seen as
