@@ -21,7 +21,7 @@ cp -r "$src/scripts" "$src/include" "$src/Makefile" "$t/"
 cp -r "$VMACCT_TOP/selftests" "$t/tools/testing/selftests/vmacct"
 # The field list the module prints from goes next to the sources (the Makefile's LOCAL_HDRS).
 cp "$VMACCT_TOP/include/vmacct_fields.h" "$t/tools/testing/selftests/vmacct/"
-rm -rf "$t/tools/testing/selftests/vmacct/build"
+rm -rf "$t/tools/testing/selftests/vmacct/build" "$t/tools/testing/selftests/vmacct/build.obj"
 
 built() {
 	local p
