@@ -191,10 +191,10 @@ boot_image() {
 # states_mib fuzz_seconds fuzz_replay torture_seconds syscalls_seconds.
 payload_sizes() {
 	case $1 in
-	default) echo 16 100000 10 512 10 1 10 10 ;;
+	default) echo 8 100000 5 256 10 1 5 5 ;;
 	full) echo 8 100000 5 256 10 0 5 5 ;;
 	debug) echo 2 1000 3 32 30 0 10 10 ;;
-	small) echo 4 20000 3 128 8 0 4 4 ;;
+	small) echo 4 20000 3 128 6 0 3 3 ;;
 	*) return 1 ;;
 	esac
 }
