@@ -54,6 +54,12 @@ report_static_checks() {
 		"$(cat "$B/static-checks.seconds" 2>/dev/null || echo 0)"
 }
 
+# prepare_failed STATUS RELEASE: prepare_kernel's end for a kernel that cannot boot (one failure).
+prepare_failed() {
+	echo "0 1 0 $1 $2 $((SECONDS - t0))" >"$B/$k/state"
+	touch "$B/$k/prepared"
+}
+
 # Phase 1 of a kernel: provision, W=1 build, DKMS.
 # Leaves $B/K/state ("p f s status rel seconds") and, for a kernel that can boot, $B/K/bootable;
 # $B/K/prepared once nothing more is to come for its guests (the Debian packages come later).
@@ -64,14 +70,12 @@ prepare_kernel() { # KERNEL
 	mkdir -p "$B/$k"
 	note "=== kernel $k: build === (at ${SECONDS} s)"
 	if ! "$VMACCT_TOP/scripts/provision.sh" ensure "$k"; then
-		echo "0 1 0 provision-failed - $((SECONDS - t0))" >"$B/$k/state"
-		touch "$B/$k/prepared"
+		prepare_failed provision-failed -
 		return
 	fi
 	rel=$("$VMACCT_TOP/scripts/provision.sh" version "$k")
 	if ! "$VMACCT_TOP/scripts/build-module.sh" "$k" W=1; then
-		echo "0 1 0 build-failed $rel $((SECONDS - t0))" >"$B/$k/state"
-		touch "$B/$k/prepared"
+		prepare_failed build-failed "$rel"
 		return
 	fi
 	if grep -E 'warning:' "$B/$k/build.log"; then
