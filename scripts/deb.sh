@@ -55,15 +55,26 @@ else
 	sed 's/^/# /' "$out/build.log" | tail -n 20
 	ktap_test_fail "dpkg-buildpackage builds vmacct and vmacct-dkms"
 fi
-# lintian: no error and no warning (info and pedantic tags are shown, not counted).
+# lintian: no error and no warning (info and pedantic tags are shown, not counted). One run over
+# both packages (lintian's start-up is most of its time); each tag names its package. lintian
+# exits 1 when it found what --fail-on names, 2 when it could not run.
+debs=()
 for p in vmacct vmacct-dkms; do
 	deb=$(cd "$src" && echo "${p}_${ver}"_*.deb)
-	if [ -f "$src/$deb" ] && in_root lintian --fail-on error,warning "/tmp/vmacct-deb/$deb" \
-		>"$out/lintian-$p.txt" 2>&1; then
-		sed 's/^/# /' "$out/lintian-$p.txt"
+	[ ! -f "$src/$deb" ] || debs+=("/tmp/vmacct-deb/$deb")
+done
+lintian_rc=2
+if [ ${#debs[@]} -gt 0 ]; then
+	lintian_rc=0
+	in_root lintian --fail-on error,warning "${debs[@]}" >"$out/lintian.txt" 2>&1 || lintian_rc=$?
+fi
+[ $lintian_rc -le 1 ] || sed 's/^/# /' "$out/lintian.txt" 2>/dev/null | tail -n 20
+for p in vmacct vmacct-dkms; do
+	grep -E "^[A-Z]: ${p}[: ]" "$out/lintian.txt" 2>/dev/null | sed 's/^/# /' || true
+	if [ $lintian_rc -le 1 ] && printf '%s\n' "${debs[@]}" | grep -q "/${p}_" &&
+		! grep -qE "^[EW]: ${p}[: ]" "$out/lintian.txt"; then
 		ktap_test_pass "lintian: no error or warning on $p"
 	else
-		[ ! -f "$out/lintian-$p.txt" ] || sed 's/^/# /' "$out/lintian-$p.txt"
 		ktap_test_fail "lintian: no error or warning on $p"
 	fi
 done
