@@ -87,7 +87,7 @@ refresh:
 
 clean:
 	$(if $(wildcard tools/Makefile),-$(MAKE) -C tools clean)
-	rm -rf build selftests/build
+	rm -rf build selftests/build selftests/build.obj
 	find module -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
 		-o -name 'modules.order' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd module/Module.symvers
