@@ -124,10 +124,13 @@ ccache_env() {
 # host_ccache_env: the same for the host's own compiles (the reader, its sanitizer build, the
 # selftests for each architecture), with the cache in VMACCT_CACHE; nothing without the host's
 # ccache (scripts/host-deps.sh installs it). Only separate compiles are cached: a gcc that also
-# links (the in-tree kselftest build, the one-run static reader) is passed through.
+# links (the in-tree kselftest build, the one-run static reader) is passed through. Every clean
+# clone is somewhere else: paths inside the tree are hashed relative to it (CCACHE_BASEDIR), and
+# the directory of a -g compile (the sanitizer builds) not at all.
 host_ccache_env() {
 	[ -d /usr/lib/ccache ] || return 0
-	echo env PATH="/usr/lib/ccache:$PATH" CCACHE_DIR="$VMACCT_CACHE/ccache-host"
+	echo env PATH="/usr/lib/ccache:$PATH" CCACHE_DIR="$VMACCT_CACHE/ccache-host" \
+		CCACHE_BASEDIR="$VMACCT_TOP" CCACHE_NOHASHDIR=true
 }
 
 # tcg_qemu ARCH: sets qemu (an array: the QEMU that boots a kernel of ARCH under TCG, without -smp,
