@@ -196,7 +196,7 @@ payload_sizes() {
 	case $1 in
 	default) echo 8 100000 5 256 10 1 5 5 ;;
 	full) echo 8 100000 5 256 10 0 5 5 ;;
-	debug) echo 2 1000 3 32 20 0 8 8 ;;
+	debug) echo 2 1000 3 32 30 0 10 10 ;;
 	small) echo 4 20000 3 128 6 0 3 3 ;;
 	*) return 1 ;;
 	esac
