@@ -59,9 +59,10 @@ fi
 # both packages (lintian's start-up is most of its time); each tag names its package. lintian
 # exits 1 when it found what --fail-on names, 2 when it could not run.
 debs=()
+declare -A built=()
 for p in vmacct vmacct-dkms; do
 	deb=$(cd "$src" && echo "${p}_${ver}"_*.deb)
-	[ ! -f "$src/$deb" ] || debs+=("/tmp/vmacct-deb/$deb")
+	[ ! -f "$src/$deb" ] || { debs+=("/tmp/vmacct-deb/$deb"); built[$p]=1; }
 done
 lintian_rc=2
 if [ ${#debs[@]} -gt 0 ]; then
@@ -71,8 +72,7 @@ fi
 [ $lintian_rc -le 1 ] || sed 's/^/# /' "$out/lintian.txt" 2>/dev/null | tail -n 20
 for p in vmacct vmacct-dkms; do
 	grep -E "^[A-Z]: ${p}[: ]" "$out/lintian.txt" 2>/dev/null | sed 's/^/# /' || true
-	if [ $lintian_rc -le 1 ] && printf '%s\n' "${debs[@]}" | grep -q "/${p}_" &&
-		! grep -qE "^[EW]: ${p}[: ]" "$out/lintian.txt"; then
+	if [ $lintian_rc -le 1 ] && [ -n "${built[$p]:-}" ] && ! grep -qE "^[EW]: ${p}[: ]" "$out/lintian.txt"; then
 		ktap_test_pass "lintian: no error or warning on $p"
 	else
 		ktap_test_fail "lintian: no error or warning on $p"
