@@ -55,8 +55,7 @@ arch=$(kernel_field "$k" arch)
 tcg_qemu "$arch"
 # A kernel built from source (the debug and KCSAN kernels: tinyconfig plus the kernel's checkers)
 # sets up 256 legacy ptys at boot, 5 of its 33 s to user space under TCG with KASAN (pty_init()),
-# and the guests use none. (Its ACPI takes 13 s more, but acpi=off leaves it one CPU: tinyconfig
-# has no MP-table parser.)
+# and the guests use none.
 if [ "$(kernel_field "$k" image)" = built ]; then append="pty.legacy_count=0 $append"; fi
 # User space for the guest: the host's (busybox-static, the reader, the selftests) on the host's
 # architecture; another architecture's from the kernel directory (provision.sh) and
@@ -129,12 +128,14 @@ echo "vmacct-guest: \$(head -n 1 /proc/stat) uptime \$(cut -d' ' -f1 /proc/uptim
 dmesg | sed 's/^/dmesg: /'
 echo "vmacct-guest: done"
 sync
-# Power off only once the console has sent all of it: poweroff -f does not wait for the tty, and a
+# End only once the console has sent all of it: reboot -f does not wait for the tty, and a
 # loaded host once lost the end of the dmesg dump and the done line. stty sets the console's mode
 # with TCSADRAIN, which returns when the output queue is empty; the second is for the UART's FIFO.
+# A reboot, not a power-off: -no-reboot makes it QEMU's exit on every kernel, also on the built
+# ones, which have no ACPI to power off with.
 stty -F /dev/console "\$(stty -F /dev/console -g)" 2>/dev/null
 sleep 1
-poweroff -f
+reboot -f
 INIT
 chmod +x "$stage/init"
 # mktemp made the tree's root 0700: a guest's / must be searchable by non-root users (su nobody).
