@@ -149,9 +149,11 @@ mkdir -p "$(dirname "$log")"
 # anything of vmacct runs. The release kernels keep 5-level paging (the walker's p4d level).
 if kernel_is "$k" debug; then append="no5lvl $append"; fi
 # panic=-1 + -no-reboot: a panic ends QEMU at once instead of hanging until the timeout.
+# Two vCPUs as two sockets of one core: SeaBIOS's MP table, where the built kernels (no ACPI) find
+# their CPUs, lists one CPU per socket, and with -smp 2 alone (one socket of two cores) they saw one.
 # Soft lockups and hung tasks are reported quickly so the log scan sees them.
 set +e
-timeout --foreground -k 10 "$timeout" "${qemu[@]}" -smp 2 -m "$mem" \
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" -smp 2,sockets=2,cores=1,threads=1 -m "$mem" \
 	-nographic -no-reboot -nic none \
 	-kernel "$(boot_image "$kd" "$arch")" -initrd "$stage.cpio.gz" \
 	-append "console=$console panic=-1 loglevel=5 watchdog_thresh=10 hung_task_timeout_secs=60 $append" \
