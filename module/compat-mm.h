@@ -249,4 +249,45 @@ static inline unsigned long vmacct_statm_counter(struct mm_struct *mm, int membe
 #define vmacct_kvmalloc_obj(v, gfp)	kvmalloc(sizeof(v), gfp)
 #endif
 
+/*
+ * A VMA's own read lock (per-VMA lock), taken while mmap_lock is held for reading so that the walk
+ * can let go of mmap_lock and keep the VMA, as 7.x's /proc/pid/maps does when it falls back to
+ * mmap_lock (lock_next_vma()). Like mmap_lock it keeps the VMA and the page tables under it from
+ * being freed (they go only after the VMA is detached, which write-locks it), but it delays only a
+ * writer of this VMA, not mmap, munmap or mprotect elsewhere in the process. From 6.14
+ * vma_start_read_locked(), which fails only on a reference count at its limit; from 6.4 to 6.14
+ * vma_start_read(), the fault path's, which may fail spuriously. False where the kernel has no
+ * per-VMA locks (6.1, CONFIG_PER_VMA_LOCK off): the walk stays under mmap_lock.
+ */
+static inline bool vmacct_vma_read_lock_under_mmap(struct vm_area_struct *vma)
+{
+#if defined(VMACCT_HAVE_VMA_START_READ_LOCKED)
+	return vma_start_read_locked(vma);
+#elif defined(VMACCT_HAVE_VMA_START_READ_ONE_ARG)
+	return vma_start_read(vma);
+#else
+	return false;
+#endif
+}
+
+/* Give back what vmacct_vma_read_lock_under_mmap() took. */
+static inline void vmacct_vma_read_unlock(struct vm_area_struct *vma)
+{
+#if defined(VMACCT_HAVE_VMA_START_READ_LOCKED) || defined(VMACCT_HAVE_VMA_START_READ_ONE_ARG)
+	vma_end_read(vma);
+#endif
+}
+
+/* Whether this build trades mmap_lock for a VMA's own lock at all (the stats file says). */
+static inline bool vmacct_have_vma_locks(void)
+{
+#if defined(VMACCT_HAVE_VMA_START_READ_LOCKED)
+	return true;
+#elif defined(VMACCT_HAVE_VMA_START_READ_ONE_ARG)
+	return IS_ENABLED(CONFIG_PER_VMA_LOCK);
+#else
+	return false;
+#endif
+}
+
 #endif /* VMACCT_COMPAT_MM_H */

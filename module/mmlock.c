@@ -14,21 +14,32 @@
  * the pmd lock that ends once it has cost PTRS_PER_PTE entries and page mapcounts (a private THP
  * costs 1, a shared one 1 + PTRS_PER_PTE), or one VMA.
  *
+ * Where the kernel has per-VMA locks (6.4 on, CONFIG_PER_VMA_LOCK; compat-mm.h), mmap_lock is held
+ * only to find the next VMA: the walk then trades it for that VMA's own read lock
+ * (vmacct_mmlock_narrow(), as 7.x's /proc/pid/maps does) and walks the VMA under it alone. A writer
+ * elsewhere in the process (mmap, munmap, mprotect of another VMA) then waits for no walk at all;
+ * one of this VMA (its munmap, mprotect, a THP collapse) waits for at most the rest of the hold,
+ * which the same need_resched() and budget end. A writer waiting for one VMA cannot be seen
+ * without the kernel's internals, so mmap_lock_is_contended() is asked only while mmap_lock is
+ * held. One hold is the time from taking mmap_lock to letting go of whichever lock it then holds.
+ *
  * The statistics are global, updated without a lock: atomic counters and a compare-and-swap
  * maximum, so concurrent readers never lose a maximum, and a read of `stats` may see counters of
  * one walk half updated.
  */
 #include <linux/atomic.h>
+#include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/timekeeping.h>
 
+#include "compat-mm.h"
 #include "group.h"
 #include "mmlock.h"
 
 static atomic64_t vmacct_walks, vmacct_walks_interrupted;
-static atomic64_t vmacct_holds, vmacct_yields_contended, vmacct_yields_resched;
+static atomic64_t vmacct_holds, vmacct_holds_vma, vmacct_yields_contended, vmacct_yields_resched;
 static atomic64_t vmacct_yields_budget;
 static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
 
@@ -50,6 +61,7 @@ int vmacct_mmlock_take(struct vmacct_mmlock *l)
 	if (mmap_read_lock_killable(l->mm))
 		return -EINTR;
 	l->held = true;
+	l->vma = NULL;
 	l->steps = 0;
 	l->since = ktime_get_ns();
 	atomic64_inc(&vmacct_holds);
@@ -63,13 +75,27 @@ void vmacct_mmlock_release(struct vmacct_mmlock *l)
 	vmacct_update_max(&vmacct_max_hold_ns, ktime_get_ns() - l->since);
 	vmacct_update_max(&vmacct_max_hold_steps, l->steps);
 	l->held = false;
+	if (l->vma) {
+		vmacct_vma_read_unlock(l->vma);
+		l->vma = NULL;
+	} else {
+		mmap_read_unlock(l->mm);
+	}
+}
+
+void vmacct_mmlock_narrow(struct vmacct_mmlock *l, struct vm_area_struct *vma)
+{
+	if (l->vma || !vmacct_vma_read_lock_under_mmap(vma))
+		return;
+	l->vma = vma;
 	mmap_read_unlock(l->mm);
+	atomic64_inc(&vmacct_holds_vma);
 }
 
 bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 {
 	l->steps++;
-	if (mmap_lock_is_contended(l->mm)) {
+	if (!l->vma && mmap_lock_is_contended(l->mm)) {
 		atomic64_inc(&vmacct_yields_contended);
 		return true;
 	}
@@ -104,7 +130,8 @@ int vmacct_mmlock_next_vma(struct vmacct_mmlock *l)
 		vmacct_mmlock_release(l);
 		return -EINTR;
 	}
-	if (vmacct_mmlock_step(l))
+	/* The next VMA is found under mmap_lock: back from the VMA's own lock to it. */
+	if (l->vma || vmacct_mmlock_step(l))
 		return vmacct_mmlock_yield(l);
 	return 0;
 }
@@ -125,6 +152,8 @@ int vmacct_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "walks: %lld\n", atomic64_read(&vmacct_walks));
 	seq_printf(m, "walks_interrupted: %lld\n", atomic64_read(&vmacct_walks_interrupted));
 	seq_printf(m, "lock_holds: %lld\n", atomic64_read(&vmacct_holds));
+	seq_printf(m, "vma_locks: %d\n", vmacct_have_vma_locks());
+	seq_printf(m, "lock_holds_vma: %lld\n", atomic64_read(&vmacct_holds_vma));
 	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
 	seq_printf(m, "lock_yields_resched: %lld\n", atomic64_read(&vmacct_yields_resched));
 	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));

@@ -24,18 +24,28 @@
 
 struct vmacct_mmlock {
 	struct mm_struct *mm;
-	u64 since;		/* ktime_get_ns() when the lock was taken */
+	struct vm_area_struct *vma;	/* read-locked in place of mmap_lock, or NULL */
+	u64 since;		/* ktime_get_ns() when the hold began (mmap_lock taken) */
 	unsigned int steps;	/* steps taken under this hold */
 	bool held;
 };
 
 /* Take mmap_lock for reading, killable: 0 or -EINTR. */
 int vmacct_mmlock_take(struct vmacct_mmlock *l);
-/* Release it (no-op when not held) and account the hold. */
+/* End the hold (no-op when not held): mmap_lock or the VMA's lock; account it. */
 void vmacct_mmlock_release(struct vmacct_mmlock *l);
 /*
+ * The walk has found @vma under mmap_lock: trade mmap_lock for @vma's own read lock, where the
+ * kernel has per-VMA locks (compat-mm.h), and go on with the same hold (its steps and budget).
+ * @vma then stays as it was found and its page tables stay, while mmap, munmap and mprotect of
+ * other VMAs no longer wait for the walk. Nothing else may be looked up by address until the
+ * next vmacct_mmlock_next_vma() or yield: without mmap_lock the VMA tree can change.
+ */
+void vmacct_mmlock_narrow(struct vmacct_mmlock *l, struct vm_area_struct *vma);
+/*
  * One step done under the lock. True when the walker must let go now: a writer waits for
- * mmap_lock, or this hold used up VMACCT_LOCK_BUDGET.
+ * mmap_lock (while mmap_lock is what is held), the scheduler wants the CPU, or this hold used up
+ * VMACCT_LOCK_BUDGET.
  */
 bool vmacct_mmlock_step(struct vmacct_mmlock *l);
 /*
@@ -45,8 +55,9 @@ bool vmacct_mmlock_step(struct vmacct_mmlock *l);
 int vmacct_mmlock_yield(struct vmacct_mmlock *l);
 
 /*
- * One VMA done, the next one to be found by address: a step between VMAs. 0 with the lock held
- * (perhaps let go and taken again), or -EINTR on a fatal signal with the lock released.
+ * One VMA done, the next one to be found by address: a step between VMAs. 0 with mmap_lock held
+ * (perhaps let go and taken again, always when the VMA's own lock was held), or -EINTR on a fatal
+ * signal with the lock released.
  */
 int vmacct_mmlock_next_vma(struct vmacct_mmlock *l);
 

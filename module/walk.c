@@ -6,12 +6,15 @@
  *
  * Locking, from the outside in:
  * - mm_users is held by the caller (mmget), so the page tables exist for the whole walk.
- * - mmap_lock is held for reading while page tables are descended: it keeps VMAs and the upper
- *   levels (pgd..pmd tables) from being freed. The walk lets go of it between two steps whenever
- *   a writer waits or a hold used up its budget (mmlock.c states the bound). Afterwards the VMA it
- *   was in may have grown, shrunk, moved or gone: it continues at the address where it stopped,
- *   in whichever VMA covers that address now (or the next one), as smaps_rollup does, so that no
- *   address is walked twice and none that stayed mapped is skipped (vmacct_walk_span()).
+ * - mmap_lock is held for reading to find each VMA. Where the kernel has per-VMA locks the walk
+ *   then trades it for the VMA's own read lock (mmlock.c); either keeps the VMA and the upper
+ *   levels (pgd..pmd tables) under it from being freed while page tables are descended. Nothing
+ *   outside the VMA is looked at under the VMA's lock alone. The walk lets go of the lock between
+ *   two steps whenever a writer waits, the scheduler wants the CPU or a hold used up its budget
+ *   (mmlock.c states the bound). Afterwards the VMA it was in may have grown, shrunk, moved or
+ *   gone: it continues at the address where it stopped, in whichever VMA covers that address now
+ *   (or the next one), as smaps_rollup does, so that no address is walked twice and none that
+ *   stayed mapped is skipped (vmacct_walk_span()).
  * - A PTE table is read under its own lock (split ptlock), mapped under RCU: the lock keeps every
  *   entry stable while the page it maps is classified (vmacct_pte_range()).
  * - A PMD leaf (THP) is read under the pmd lock, as pmd_trans_huge_lock() does.
@@ -67,10 +70,10 @@
  * boot, PAGES_PER_SECTION pfns, 128 MiB on x86-64): a section is present or not, and only a
  * hot-added one is valid subsection by subsection. The pages of a process mostly come from few
  * sections, so the section lookup and RCU-sched section of pfn_valid() are paid once per run of
- * pages, not per page (nor per THP). Only "valid" is remembered, and only while mmap_lock is held
- * without a break (vmacct_walk_span() forgets it when it lets go): a (sub)section holding a page
- * that a present entry maps cannot be hot-removed before that entry is gone, so the answer still
- * holds for any later entry that maps a page of it.
+ * pages, not per page (nor per THP). Only "valid" is remembered, and only within one VMA and one
+ * hold of the walk's lock (vmacct_walk_span() forgets it at each VMA and yield): a (sub)section
+ * holding a page that a present entry maps cannot be hot-removed before that entry is gone, so
+ * the answer still holds for any later entry that maps a page of it.
  */
 struct vmacct_pfn_memo {
 	unsigned long section;
@@ -641,7 +644,7 @@ static bool vmacct_huge_pte_counted(pte_t pte)
  * Shared_Hugetlb/Private_Hugetlb and leaves them out of Rss; so does vmacct's resident).
  * The entries are read, never followed to a page, so a value racing with a fault is merely stale,
  * and no page-table lock is needed. PTRS_PER_PTE entries are one step, as one PTE table is: a
- * multi-TiB hugetlb VMA lets go of mmap_lock (and i_mmap_rwsem, taken per hold) like any other.
+ * multi-TiB hugetlb VMA lets go of its lock (and i_mmap_rwsem, taken per hold) like any other.
  */
 static int vmacct_hugetlb_range(struct vmacct_walk *w, unsigned long addr, unsigned long end)
 {
@@ -712,6 +715,10 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 		w.vma = find_vma(w.mm, addr);
 		if (!w.vma || w.vma->vm_start >= limit)
 			break;
+		/* Found under mmap_lock, kept by its own lock where it has one (mmlock.h). */
+		vmacct_mmlock_narrow(lock, w.vma);
+		/* The lock may have been let go since the last VMA: forget what it vouched for. */
+		vmacct_pfn_memo_init(&w.pfns);
 		from = max(addr, w.vma->vm_start);
 		to = min(w.vma->vm_end, limit);
 		w.shmem_holes = NULL;
@@ -736,7 +743,6 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 				ret = -EINTR;
 				break;
 			}
-			vmacct_pfn_memo_init(&w.pfns);
 			first = true;	/* the yield was this step's */
 			ret = 0;
 			continue;

@@ -15,7 +15,8 @@ struct vmacct_shares;
  * (mmlock.h): after that it goes on at the address where it stopped, in whatever VMA covers it
  * then, so an address is walked at most once (walk.c). @shares: NULL, or a group read's buffer
  * (group.h) that the pages mapped more than once are handed to after each step. 0 with the lock
- * held; or, with the lock released, -EINTR on a fatal signal or the error of handing pages over.
+ * held (mmap_lock, or the last VMA's own lock: vmacct_mmlock_next_vma() goes back to mmap_lock);
+ * or, with the lock released, -EINTR on a fatal signal or the error of handing pages over.
  */
 int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned long limit,
 		     struct vmacct_stats *st, struct vmacct_shares *shares);

@@ -40,12 +40,16 @@ busy_while_open() {
 }
 
 module_loaded() { grep -q '^vmacct ' /proc/modules; }
+# guest.sh gives every guest two vCPUs; the torture, storm and KCSAN tests need both online (a
+# kernel that finds its CPUs in the MP table once saw one of them).
+two_cpus() { [ "$(cat /sys/devices/system/cpu/online)" = 0-1 ]; }
 version_root_only() { [ "$(stat -c %a $D/version)" = 400 ]; }
 
 # The module's life-cycle basics, one per line: the function that checks, a tab, what it checks.
 # The plan is the number of lines.
 basics_list() {
-	printf '%s\t%s\n' module_loaded "module loaded" \
+	printf '%s\t%s\n' two_cpus "guest has both vCPUs online" \
+		module_loaded "module loaded" \
 		version_is "version file reads $EXPECTED_VERSION" \
 		version_root_only "version file is root-only (0400)" \
 		write_rejected "write to version is rejected" \

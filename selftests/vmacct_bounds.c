@@ -6,6 +6,7 @@
  *   reservation);
  * - it never holds mmap_lock for more than the budget the `stats` file states, and lets go of it
  *   often enough that a writer in the walked process (mmap/munmap) is not held up for the walk;
+ * - where the kernel has per-VMA locks, it walks each VMA under that VMA's own lock instead;
  * - a reader of <pid>, maps/<pid> or all that gets SIGKILL dies promptly, mid-walk.
  * The zero page makes the page tables dense without using memory: VMACCT_BOUNDS_GIB (default 16)
  * GiB of small-page mappings cost 8 bytes of page table per page (2 MiB per GiB with 4 KiB pages,
@@ -251,6 +252,48 @@ static void lock_budget(void)
 			 "mmap_lock let go at least every %lld steps, never held longer\n", budget);
 }
 
+/* VMAs the walk of this process finds: /proc/self/maps but x86-64's [vsyscall], no VMA. */
+static int own_vmas(void)
+{
+	char *text = read_file("/proc/self/maps", NULL), *line, *save;
+	int n = 0;
+
+	if (!text)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strstr(line, "[vsyscall]"))
+			n++;
+	free(text);
+	return n;
+}
+
+/*
+ * Where the kernel has per-VMA locks (`stats`: vma_locks 1), mmap_lock is held only to find each
+ * VMA, which is then walked under its own lock: a read trades mmap_lock for a VMA's lock at least
+ * once per VMA (again after each yield inside one). Where it has none, never. Read here: this
+ * process itself, one thread whose VMAs do not change while it reads.
+ */
+static void vma_locks(void)
+{
+	long long have = stat_value("vma_locks"), before, traded;
+	int vmas = own_vmas(), after;
+	char path[64];
+	double t;
+
+	snprintf(path, sizeof(path), VMACCT_DIR "/%d", getpid());
+	before = stat_value("lock_holds_vma");
+	t = time_read(path);
+	traded = stat_value("lock_holds_vma") - before;
+	after = own_vmas();
+	if (after < vmas)
+		vmas = after;
+	ksft_print_msg("per-VMA locks: %lld; a read of this process (%d VMAs, %.3f s) traded mmap_lock for a VMA's lock %lld times\n",
+		       have, vmas, t, traded);
+	ksft_test_result(t >= 0 && vmas > 0 &&
+			 (have == 1 ? traded >= vmas : have == 0 && traded == 0),
+			 "each VMA walked under its own lock where the kernel has per-VMA locks, never elsewhere\n");
+}
+
 /*
  * A writer in the walked process is held up less by vmacct than by the kernel's own
  * smaps_rollup, which lets go of mmap_lock only between VMAs: its writer waits for the walk of
@@ -355,7 +398,7 @@ static void rows_add_up(void)
 
 /* One KTAP result each, in this order: lock_budget measures the walk the kill tests time. */
 static void (*const tests[])(void) = {
-	exact_numbers, lock_budget, writer_wait, kill_pid_reader, kill_maps_reader,
+	exact_numbers, lock_budget, vma_locks, writer_wait, kill_pid_reader, kill_maps_reader,
 	kill_all_reader, rows_add_up,
 };
 
