@@ -49,9 +49,9 @@ golden() {
 		cp "$out/$name.err" "$EXP/$name.err"
 	fi
 	if cmp -s "$out/$name.out" "$EXP/$name.out" && cmp -s "$out/$name.err" "$EXP/$name.err"; then
-		pass "$name: vmacct $* (fixture $fx)"
+		pass "$name: vmacct ${*//"$FX"/fixtures} (fixture $fx)"
 	else
-		fail "$name: vmacct $* (fixture $fx)"
+		fail "$name: vmacct ${*//"$FX"/fixtures} (fixture $fx)"
 		diff -u "$EXP/$name.out" "$out/$name.out" | head -20 | sed 's/^/# /'
 		diff -u "$EXP/$name.err" "$out/$name.err" | head -10 | sed 's/^/# /'
 	fi
@@ -255,15 +255,28 @@ check "missing --root dir: exit 3, says debugfs/module" \
 check "default root on this host: exit 3 with the mount or modprobe command (or 0 if loaded)" \
 	"r=\$(ex); [ \$r = 0 ] || { [ \$r = 3 ] && grep -Eq 'mount -t debugfs|modprobe vmacct' '$out/ex.err'; } || { [ \$r = 4 ]; }"
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
-	cp -r "$FX/synthetic" "$out/private" && chmod 0700 "$out/private" && chmod 0755 "$out"
+	# Run as nobody from copies in a directory of their own: the tree may be checked out below a
+	# directory that only root can enter (a clone into mktemp -d's 0700 directory). The
+	# unprivileged reader, the fixture it reads and the passwd file it names users from are
+	# copied there; the fake debugfs root (private) stays root's only, 0700.
+	tree_V=$V tree_FX=$FX tree_passwd=$VMACCT_PASSWD
+	nb=$(mktemp -d)
+	if ! { chmod 0755 "$nb" && mkdir -p "$nb/fixtures" "$nb/out" && cp "$V" "$nb/vmacct" &&
+		cp -r "$FX/synthetic" "$nb/fixtures/synthetic" &&
+		cp -r "$FX/synthetic" "$nb/out/private" && chmod 0700 "$nb/out/private"; }; then
+		fail "copies for the tests as nobody in $nb"
+	fi
+	V=$nb/vmacct FX=$nb/fixtures VMACCT_PASSWD=$nb/fixtures/synthetic/passwd
 	check "not root: exit 4, says run as root" \
-		"[ \$(ex_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups '$V' --root '$out/private' >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err'"
+		"[ \$(ex_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups '$V' --root '$nb/out/private' >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err'"
 	# without root: the user's own processes from smaps_rollup (nobody owns 31337 in the fixture)
 	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	RUN_AS=$nobody golden nonroot_table ../out/private --proc "$FX/synthetic/proc"
 	RUN_AS=$nobody golden nonroot_json ../out/private --proc "$FX/synthetic/proc" --pretty
 	check "not root, --prometheus (no fallback: a scrape must not change meaning): exit 4" \
-		"[ \$(ex_nobody() { $nobody '$V' --root '$out/private' -P >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err' && [ ! -s '$out/ex.out' ]"
+		"[ \$(ex_nobody() { $nobody '$V' --root '$nb/out/private' -P >'$out/ex.out' 2>'$out/ex.err'; echo \$?; }; ex_nobody) = 4 ] && grep -q 'run vmacct as root' '$out/ex.err' && [ ! -s '$out/ex.out' ]"
+	V=$tree_V FX=$tree_FX VMACCT_PASSWD=$tree_passwd
+	rm -rf "$nb"
 else
 	skip "not root: exit 4" "needs root and setpriv to drop to nobody"
 fi
