@@ -23,6 +23,15 @@
  * without the kernel's internals, so mmap_lock_is_contended() is asked only while mmap_lock is
  * held. One hold is the time from taking mmap_lock to letting go of whichever lock it then holds.
  *
+ * The walker never queues for mmap_lock behind a writer, as long as it can help it. When a writer
+ * leaves, the rwsem grants the lock to every reader queued behind it, running or not; with many
+ * readers per CPU (a scrape storm) those readers then hold it while they wait for a CPU, and the
+ * next writer waits until each of them has run: mmap and munmap stall for a whole round of the
+ * run queue. So the walker tries the lock, and while a writer holds or waits for it, sleeps one
+ * tick and tries again (vmacct_mmap_read_lock()); a walker holds mmap_lock only from a moment it
+ * was running. After VMACCT_LOCK_TRIES failed tries (a process that write-locks without pause) it
+ * queues like any reader, so no read waits for ever.
+ *
  * The statistics are global, updated without a lock: atomic counters and a compare-and-swap
  * maximum, so concurrent readers never lose a maximum, and a read of `stats` may see counters of
  * one walk half updated.
@@ -40,7 +49,7 @@
 
 static atomic64_t vmacct_walks, vmacct_walks_interrupted;
 static atomic64_t vmacct_holds, vmacct_holds_vma, vmacct_yields_contended, vmacct_yields_resched;
-static atomic64_t vmacct_yields_budget;
+static atomic64_t vmacct_yields_budget, vmacct_take_backoffs;
 static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
 
 static void vmacct_update_max(atomic64_t *max, s64 v)
@@ -56,9 +65,25 @@ static void vmacct_update_max(atomic64_t *max, s64 v)
 	}
 }
 
+/* mmap_lock for reading, taken only while running (above): 0, or -EINTR on a fatal signal. */
+static int vmacct_mmap_read_lock(struct mm_struct *mm)
+{
+	int tries;
+
+	for (tries = 0; tries < VMACCT_LOCK_TRIES; tries++) {
+		if (mmap_read_trylock(mm))
+			return 0;
+		atomic64_inc(&vmacct_take_backoffs);
+		schedule_timeout_killable(1);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return mmap_read_lock_killable(mm);
+}
+
 int vmacct_mmlock_take(struct vmacct_mmlock *l)
 {
-	if (mmap_read_lock_killable(l->mm))
+	if (vmacct_mmap_read_lock(l->mm))
 		return -EINTR;
 	l->held = true;
 	l->vma = NULL;
@@ -157,6 +182,7 @@ int vmacct_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
 	seq_printf(m, "lock_yields_resched: %lld\n", atomic64_read(&vmacct_yields_resched));
 	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));
+	seq_printf(m, "lock_take_backoffs: %lld\n", atomic64_read(&vmacct_take_backoffs));
 	seq_printf(m, "lock_budget_steps: %d\n", VMACCT_LOCK_BUDGET);
 	seq_printf(m, "max_lock_hold_steps: %lld\n", atomic64_read(&vmacct_max_hold_steps));
 	seq_printf(m, "max_lock_hold_ns: %lld\n", atomic64_read(&vmacct_max_hold_ns));

@@ -21,6 +21,11 @@
  */
 #define VMACCT_LOCK_BUDGET_ENTRIES	32768
 #define VMACCT_LOCK_BUDGET		(VMACCT_LOCK_BUDGET_ENTRIES / PTRS_PER_PTE)
+/*
+ * How often the walker finds mmap_lock held or wanted by a writer, and sleeps a tick, before it
+ * queues for it like any reader (mmlock.c): 25 ticks, 100 ms at Debian's HZ=250.
+ */
+#define VMACCT_LOCK_TRIES		25
 
 struct vmacct_mmlock {
 	struct mm_struct *mm;
@@ -30,7 +35,7 @@ struct vmacct_mmlock {
 	bool held;
 };
 
-/* Take mmap_lock for reading, killable: 0 or -EINTR. */
+/* Take mmap_lock for reading, killable, not queued behind a writer if avoidable: 0 or -EINTR. */
 int vmacct_mmlock_take(struct vmacct_mmlock *l);
 /* End the hold (no-op when not held): mmap_lock or the VMA's lock; account it. */
 void vmacct_mmlock_release(struct vmacct_mmlock *l);

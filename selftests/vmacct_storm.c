@@ -440,8 +440,9 @@ static void report_storm(const struct storm *s, long ncpu)
 	storm_info("  target mmap+fault+munmap during the storm: p50 %ld us p99 %ld us (%d samples); p99 of mmap %ld us, fault %ld us, munmap %ld us\n",
 		   s->p50, s->p99, s->n, s->part99[PART_MMAP], s->part99[PART_FAULT],
 		   s->part99[PART_MUNMAP]);
-	storm_info("  vmacct stats since load: max_lock_hold_ns %ld, lock_yields_contended %ld\n",
-		   stats_value("max_lock_hold_ns"), stats_value("lock_yields_contended"));
+	storm_info("  vmacct stats since load: max_lock_hold_ns %ld, lock_yields_contended %ld, lock_take_backoffs %ld\n",
+		   stats_value("max_lock_hold_ns"), stats_value("lock_yields_contended"),
+		   stats_value("lock_take_backoffs"));
 	ksft_test_result(!s->bad && s->done == nreaders,
 			 "%s storm, target %s: %d concurrent readers completed %d reads each, %lu rows, every one consistent\n",
 			 files_name[s->files], s->fifo ? "SCHED_FIFO" : "SCHED_OTHER", nreaders,
