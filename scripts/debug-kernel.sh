@@ -37,7 +37,7 @@ if [ ! -f "$dest/vmlinuz" ]; then
 	# An interrupted build resumes (make is incremental) as long as the source and config are the same.
 	[ "$(cat "$root$bdir/key" 2>/dev/null)" = "$key" ] || rm -rf "$root$bdir"
 	mkdir -p "$root$bdir"
-	note "building the $k kernel $(basename "$src") [$key] (20-25 minutes on 2 cores)"
+	note "building the $k kernel $(basename "$src") [$key] (3-5 minutes on 2 cores, more on a busy host)"
 	[ -d "$root$bdir/src" ] || cp -a "$src" "$root$bdir/src"
 	echo "$key" >"$root$bdir/key"
 	cat "${frags[@]}" >"$root$bdir/vmacct.config"
