@@ -252,12 +252,14 @@ static inline unsigned long vmacct_statm_counter(struct mm_struct *mm, int membe
 /*
  * A VMA's own read lock (per-VMA lock), taken while mmap_lock is held for reading so that the walk
  * can let go of mmap_lock and keep the VMA, as 7.x's /proc/pid/maps does when it falls back to
- * mmap_lock (lock_next_vma()). Like mmap_lock it keeps the VMA and the page tables under it from
- * being freed (they go only after the VMA is detached, which write-locks it), but it delays only a
- * writer of this VMA, not mmap, munmap or mprotect elsewhere in the process. From 6.14
+ * mmap_lock (lock_next_vma()). Like mmap_lock it keeps the VMA and the upper page-table levels of
+ * its range from being freed (free_pgtables() runs only after the VMA is detached, which
+ * write-locks it; an empty PTE table may still go, as under mmap_lock: walk.c), but it delays only
+ * a writer of this VMA, not mmap, munmap or mprotect elsewhere in the process. From 6.14
  * vma_start_read_locked(), which fails only on a reference count at its limit; from 6.4 to 6.14
- * vma_start_read(), the fault path's, which may fail spuriously. False where the kernel has no
- * per-VMA locks (6.1, CONFIG_PER_VMA_LOCK off): the walk stays under mmap_lock.
+ * vma_start_read(), the fault path's, which may fail spuriously (the walk then keeps mmap_lock for
+ * this VMA: slower for writers, never wrong). False where the kernel has no per-VMA locks (6.1,
+ * CONFIG_PER_VMA_LOCK off): the walk stays under mmap_lock.
  */
 static inline bool vmacct_vma_read_lock_under_mmap(struct vm_area_struct *vma)
 {
@@ -275,6 +277,28 @@ static inline void vmacct_vma_read_unlock(struct vm_area_struct *vma)
 {
 #if defined(VMACCT_HAVE_VMA_START_READ_LOCKED) || defined(VMACCT_HAVE_VMA_START_READ_ONE_ARG)
 	vma_end_read(vma);
+#endif
+}
+
+/*
+ * Whether a writer of @vma (vma_start_write(): under mmap_lock for writing, to change, split, merge
+ * or detach it) waits for its readers, one of them this walk, which holds @vma's read lock. It
+ * cannot enter while the lock is held, so asking is racy only the harmless way: a writer that
+ * comes just after is seen at the next step. 7.0 on: the writer sets
+ * VM_REFCNT_EXCLUDE_READERS_FLAG in vm_refcnt while it waits (6.15 to 6.19: VMA_LOCK_OFFSET);
+ * 6.4 to 6.13: it queues on the VMA's rwsem. A kernel none of these fits (6.14's embedded rwsem)
+ * says false: the walk then lets go of the VMA only by need_resched() and the budget.
+ */
+static inline bool vmacct_vma_writer_waiting(struct vm_area_struct *vma)
+{
+#if defined(VMACCT_HAVE_VMA_REFCNT_EXCLUDE_READERS)
+	return refcount_read(&vma->vm_refcnt) & VM_REFCNT_EXCLUDE_READERS_FLAG;
+#elif defined(VMACCT_HAVE_VMA_REFCNT_LOCK_OFFSET)
+	return refcount_read(&vma->vm_refcnt) & VMA_LOCK_OFFSET;
+#elif defined(VMACCT_HAVE_VMA_LOCK_RWSEM)
+	return rwsem_is_contended(&vma->vm_lock->lock);
+#else
+	return false;
 #endif
 }
 

@@ -172,12 +172,13 @@ static void *vmacct_maps_start(struct seq_file *m, loff_t *pos)
 	if (!mmget_not_zero(p->lock.mm))
 		return *pos ? NULL : ERR_PTR(-ESRCH);
 	p->mm_held = true;
+	if (!*pos)
+		vmacct_mmlock_begin_walk(&p->lock);
 	if (vmacct_mmlock_take(&p->lock)) {
 		vmacct_maps_release_mm(p);
 		return ERR_PTR(-EINTR);
 	}
 	if (!*pos) {
-		vmacct_mmlock_count_walk();
 		p->next = 0;
 		return SEQ_START_TOKEN;
 	}

@@ -17,11 +17,16 @@
  * Where the kernel has per-VMA locks (6.4 on, CONFIG_PER_VMA_LOCK; compat-mm.h), mmap_lock is held
  * only to find the next VMA: the walk then trades it for that VMA's own read lock
  * (vmacct_mmlock_narrow(), as 7.x's /proc/pid/maps does) and walks the VMA under it alone. A writer
- * elsewhere in the process (mmap, munmap, mprotect of another VMA) then waits for no walk at all;
- * one of this VMA (its munmap, mprotect, a THP collapse) waits for at most the rest of the hold,
- * which the same need_resched() and budget end. A writer waiting for one VMA cannot be seen
- * without the kernel's internals, so mmap_lock_is_contended() is asked only while mmap_lock is
- * held. One hold is the time from taking mmap_lock to letting go of whichever lock it then holds.
+ * elsewhere in the process (mmap, munmap, mprotect of another VMA) then waits for no walk at all.
+ * A writer of this VMA (its munmap or mprotect, an mmap or brk that merges with it, stack growth,
+ * fork, a THP collapse) write-locks it holding mmap_lock for writing, and waits for its readers:
+ * while the VMA's lock is held, the step asks the VMA's lock whether a writer waits
+ * (vmacct_vma_writer_waiting(), counted with lock_yields_contended), as it asks mmap_lock while
+ * that is held, so such a writer waits for at most one step. To find the next VMA the walk tries
+ * mmap_lock before it lets go of the VMA's lock (a trylock cannot deadlock), and goes on with the
+ * same hold when it gets it; otherwise a writer has it or waits for it, and the walk yields
+ * (lock_yields_contended). One hold is the time from taking mmap_lock to letting go of whichever
+ * lock it then holds.
  *
  * The walker never queues for mmap_lock behind a writer, as long as it can help it. When a writer
  * leaves, the rwsem grants the lock to every reader queued behind it, running or not; with many
@@ -29,8 +34,11 @@
  * next writer waits until each of them has run: mmap and munmap stall for a whole round of the
  * run queue. So the walker tries the lock, and while a writer holds or waits for it, sleeps one
  * tick and tries again (vmacct_mmap_read_lock()); a walker holds mmap_lock only from a moment it
- * was running. After VMACCT_LOCK_TRIES failed tries (a process that write-locks without pause) it
- * queues like any reader, so no read waits for ever.
+ * was running. A walk sleeps so at most VMACCT_LOCK_TRIES times in all (a process that
+ * write-locks without pause), then queues like any reader, so no read waits for ever and none
+ * pays the back-off once per VMA. The sleep is TASK_NOLOAD: a storm of readers backing off is not
+ * load. PREEMPT_RT's rwsem (rwbase_rt) has readers count themselves in only once they run, so
+ * there the walker queues at once.
  *
  * The statistics are global, updated without a lock: atomic counters and a compare-and-swap
  * maximum, so concurrent readers never lose a maximum, and a read of `stats` may see counters of
@@ -66,24 +74,25 @@ static void vmacct_update_max(atomic64_t *max, s64 v)
 }
 
 /* mmap_lock for reading, taken only while running (above): 0, or -EINTR on a fatal signal. */
-static int vmacct_mmap_read_lock(struct mm_struct *mm)
+static int vmacct_mmap_read_lock(struct vmacct_mmlock *l)
 {
-	int tries;
-
-	for (tries = 0; tries < VMACCT_LOCK_TRIES; tries++) {
-		if (mmap_read_trylock(mm))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return mmap_read_lock_killable(l->mm);
+	for (; l->backoffs < VMACCT_LOCK_TRIES; l->backoffs++) {
+		if (mmap_read_trylock(l->mm))
 			return 0;
 		atomic64_inc(&vmacct_take_backoffs);
-		schedule_timeout_killable(1);
+		set_current_state(TASK_KILLABLE | TASK_NOLOAD);
+		schedule_timeout(1);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 	}
-	return mmap_read_lock_killable(mm);
+	return mmap_read_lock_killable(l->mm);
 }
 
 int vmacct_mmlock_take(struct vmacct_mmlock *l)
 {
-	if (vmacct_mmap_read_lock(l->mm))
+	if (vmacct_mmap_read_lock(l))
 		return -EINTR;
 	l->held = true;
 	l->vma = NULL;
@@ -120,7 +129,7 @@ void vmacct_mmlock_narrow(struct vmacct_mmlock *l, struct vm_area_struct *vma)
 bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 {
 	l->steps++;
-	if (!l->vma && mmap_lock_is_contended(l->mm)) {
+	if (l->vma ? vmacct_vma_writer_waiting(l->vma) : mmap_lock_is_contended(l->mm)) {
 		atomic64_inc(&vmacct_yields_contended);
 		return true;
 	}
@@ -155,14 +164,23 @@ int vmacct_mmlock_next_vma(struct vmacct_mmlock *l)
 		vmacct_mmlock_release(l);
 		return -EINTR;
 	}
-	/* The next VMA is found under mmap_lock: back from the VMA's own lock to it. */
-	if (l->vma || vmacct_mmlock_step(l))
+	if (vmacct_mmlock_step(l))
 		return vmacct_mmlock_yield(l);
+	/* The next VMA is found under mmap_lock: back from the VMA's own lock to it (above). */
+	if (l->vma) {
+		if (!mmap_read_trylock(l->mm)) {
+			atomic64_inc(&vmacct_yields_contended);
+			return vmacct_mmlock_yield(l);
+		}
+		vmacct_vma_read_unlock(l->vma);
+		l->vma = NULL;
+	}
 	return 0;
 }
 
-void vmacct_mmlock_count_walk(void)
+void vmacct_mmlock_begin_walk(struct vmacct_mmlock *l)
 {
+	l->backoffs = 0;
 	atomic64_inc(&vmacct_walks);
 }
 

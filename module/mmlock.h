@@ -22,8 +22,8 @@
 #define VMACCT_LOCK_BUDGET_ENTRIES	32768
 #define VMACCT_LOCK_BUDGET		(VMACCT_LOCK_BUDGET_ENTRIES / PTRS_PER_PTE)
 /*
- * How often the walker finds mmap_lock held or wanted by a writer, and sleeps a tick, before it
- * queues for it like any reader (mmlock.c): 25 ticks, 100 ms at Debian's HZ=250.
+ * How often one walk may find mmap_lock held or wanted by a writer and sleep a tick, in all, before
+ * it queues for it like any reader (mmlock.c): 25 ticks, 100 ms at Debian's HZ=250.
  */
 #define VMACCT_LOCK_TRIES		25
 
@@ -32,6 +32,7 @@ struct vmacct_mmlock {
 	struct vm_area_struct *vma;	/* read-locked in place of mmap_lock, or NULL */
 	u64 since;		/* ktime_get_ns() when the hold began (mmap_lock taken) */
 	unsigned int steps;	/* steps taken under this hold */
+	unsigned int backoffs;	/* ticks this walk slept for a writer (vmacct_mmlock_take()) */
 	bool held;
 };
 
@@ -48,8 +49,8 @@ void vmacct_mmlock_release(struct vmacct_mmlock *l);
  */
 void vmacct_mmlock_narrow(struct vmacct_mmlock *l, struct vm_area_struct *vma);
 /*
- * One step done under the lock. True when the walker must let go now: a writer waits for
- * mmap_lock (while mmap_lock is what is held), the scheduler wants the CPU, or this hold used up
+ * One step done under the lock. True when the walker must let go now: a writer waits for the lock
+ * held (mmap_lock, or the VMA's own lock), the scheduler wants the CPU, or this hold used up
  * VMACCT_LOCK_BUDGET.
  */
 bool vmacct_mmlock_step(struct vmacct_mmlock *l);
@@ -61,13 +62,16 @@ int vmacct_mmlock_yield(struct vmacct_mmlock *l);
 
 /*
  * One VMA done, the next one to be found by address: a step between VMAs. 0 with mmap_lock held
- * (perhaps let go and taken again, always when the VMA's own lock was held), or -EINTR on a fatal
- * signal with the lock released.
+ * (perhaps let go and taken again; from a VMA's own lock, tried before that lock goes), or -EINTR
+ * on a fatal signal with the lock released.
  */
 int vmacct_mmlock_next_vma(struct vmacct_mmlock *l);
 
-/* One address space walked (a <pid> read, an `all` row, a maps/<pid> read). */
-void vmacct_mmlock_count_walk(void);
+/*
+ * A walk of one address space begins (a <pid> read, an `all` row, a maps/<pid> read from its
+ * start), before its first vmacct_mmlock_take(): count it, and give it its own back-off allowance.
+ */
+void vmacct_mmlock_begin_walk(struct vmacct_mmlock *l);
 /* A walk (of a whole process or of one maps/<pid> row) given up for a fatal signal. */
 void vmacct_mmlock_count_interrupted(void);
 

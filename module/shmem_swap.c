@@ -6,7 +6,8 @@
  *
  * Locking, as in smaps: the file's xarray is read under RCU and its swapped count without the
  * shmem inode's lock, so a page being swapped in or out meanwhile may or may not be counted.
- * The caller holds mmap_lock, which keeps the VMA and its file.
+ * The caller holds mmap_lock or the VMA's own read lock (mmlock.c), either of which keeps the VMA
+ * and its file.
  */
 #include <linux/magic.h>
 #include <linux/pagemap.h>

@@ -202,14 +202,15 @@ static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long
 
 /*
  * Between two PMD ranges (page-table locks are let go here): stop for a fatal signal, let go of
- * mmap_lock when due, else hand a group read the pages this step noted; reschedule.
+ * the lock held (mmap_lock or the VMA's own) when due, else hand a group read the pages this step
+ * noted; reschedule.
  */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	if (vmacct_mmlock_step(w->lock)) {
-		/* vmacct_walk_span() hands the step's pages over with mmap_lock let go. */
+		/* vmacct_walk_span() hands the step's pages over with the lock let go. */
 		w->resume = next;
 		return -EAGAIN;
 	}
@@ -331,10 +332,10 @@ static bool vmacct_pmd_is_pte_table(pmd_t pmdval)
  * Returns -ENOENT when the pmd does not, or no longer, point at a PTE table: the caller looks at it
  * again. pte_offset_map_lock() is an out-of-line, unexported function since 6.5, so these are its
  * steps, for x86-64 and arm64 where PTE tables are never in highmem: under rcu_read_lock() (since
- * 6.5 an empty PTE table may be freed by khugepaged or MADV_COLLAPSE while only mmap_lock is held
- * for reading, but only after an RCU grace period), snapshot the pmd, refuse anything that is not a
- * present PTE table, take the table's lock, check that the pmd still points at the same table, and
- * only then read the entries.
+ * 6.5 an empty PTE table may be freed by khugepaged or MADV_COLLAPSE while only mmap_lock or the
+ * VMA's lock is held for reading, but only after an RCU grace period), snapshot the pmd, refuse
+ * anything that is not a present PTE table, take the table's lock, check that the pmd still points
+ * at the same table, and only then read the entries.
  */
 static int vmacct_pte_range(struct vmacct_walk *w, pmd_t *pmd, unsigned long addr,
 			    unsigned long end)
@@ -475,7 +476,7 @@ again:
 		pmdval = READ_ONCE(*pmd);
 		/*
 		 * An empty entry is no step: it costs one read, and a sparse range (a large
-		 * reservation around a few touched pages) must not yield mmap_lock per PMD of
+		 * reservation around a few touched pages) must not yield the lock per PMD of
 		 * nothing. Empty upper levels are skipped the same way.
 		 */
 		if (pmd_none(pmdval)) {
@@ -776,7 +777,7 @@ int vmacct_walk_mm(struct mm_struct *mm, struct vmacct_stats *st, struct vmacct_
 	struct vmacct_mmlock lock = { .mm = mm };
 	int ret;
 
-	vmacct_mmlock_count_walk();
+	vmacct_mmlock_begin_walk(&lock);
 	if (vmacct_mmlock_take(&lock)) {
 		vmacct_mmlock_count_interrupted();
 		return -EINTR;
