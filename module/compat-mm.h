@@ -281,13 +281,39 @@ static inline void vmacct_vma_read_unlock(struct vm_area_struct *vma)
 }
 
 /*
+ * Whether a writer waits for @sem, which this walk holds for reading: queued (rwsem_is_contended(),
+ * as mmap_lock_is_contended() asks), or still spinning for it. A writer that finds an rwsem owned
+ * by readers first spins for it, without queueing, for a time that sched_clock() measures (about
+ * 10 us on hardware; measured in the matrix's TCG guests: whole steps of the walk, many in a row),
+ * and rwsem_is_contended() cannot see it meanwhile; the spinner holds the rwsem's osq lock, and
+ * since 5.11 only writers spin.
+ */
+static inline bool vmacct_rwsem_writer_waiting(struct rw_semaphore *sem)
+{
+	if (rwsem_is_contended(sem))
+		return true;
+#ifdef VMACCT_HAVE_RWSEM_OSQ
+	return osq_is_locked(&sem->osq);
+#else
+	return false;
+#endif
+}
+
+/* Whether a writer waits for mmap_lock, which this walk holds for reading. */
+static inline bool vmacct_mmap_writer_waiting(struct mm_struct *mm)
+{
+	return vmacct_rwsem_writer_waiting(&mm->mmap_lock);
+}
+
+/*
  * Whether a writer of @vma (vma_start_write(): under mmap_lock for writing, to change, split, merge
  * or detach it) waits for its readers, one of them this walk, which holds @vma's read lock. It
  * cannot enter while the lock is held, so asking is racy only the harmless way: a writer that
  * comes just after is seen at the next step. 7.0 on: the writer sets
  * VM_REFCNT_EXCLUDE_READERS_FLAG in vm_refcnt while it waits (6.15 to 6.19: VMA_LOCK_OFFSET);
- * 6.4 to 6.13: it queues on the VMA's rwsem. A kernel none of these fits (6.14's embedded rwsem)
- * says false: the walk then lets go of the VMA only by need_resched() and the budget.
+ * 6.4 to 6.13: it spins for, then queues on, the VMA's rwsem. A kernel none of these fits (6.14's
+ * embedded rwsem) says false: the walk then lets go of the VMA only by need_resched() and the
+ * budget.
  */
 static inline bool vmacct_vma_writer_waiting(struct vm_area_struct *vma)
 {
@@ -296,7 +322,7 @@ static inline bool vmacct_vma_writer_waiting(struct vm_area_struct *vma)
 #elif defined(VMACCT_HAVE_VMA_REFCNT_LOCK_OFFSET)
 	return refcount_read(&vma->vm_refcnt) & VMA_LOCK_OFFSET;
 #elif defined(VMACCT_HAVE_VMA_LOCK_RWSEM)
-	return rwsem_is_contended(&vma->vm_lock->lock);
+	return vmacct_rwsem_writer_waiting(&vma->vm_lock->lock);
 #else
 	return false;
 #endif

@@ -6,7 +6,8 @@
  *   reservation);
  * - it never holds mmap_lock for more than the budget the `stats` file states, and lets go of it
  *   often enough that a writer in the walked process (mmap/munmap) is not held up for the walk;
- * - where the kernel has per-VMA locks, it walks each VMA under that VMA's own lock instead;
+ * - where the kernel has per-VMA locks, it walks each VMA under that VMA's own lock instead, and
+ *   lets go of that lock for a writer of that VMA (madvise changing its flags);
  * - a reader of <pid>, maps/<pid> or all that gets SIGKILL dies promptly, mid-walk.
  * The zero page makes the page tables dense without using memory: VMACCT_BOUNDS_GIB (default 16)
  * GiB of small-page mappings cost 8 bytes of page table per page (2 MiB per GiB with 4 KiB pages,
@@ -15,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,8 @@ static double time_read(const char *path)
 #define MAX_SAMPLES	4096
 struct writer_log {
 	volatile int on;
+	volatile int in_vma;	/* write the dense VMA itself (madvise) instead of mmap+munmap */
+	volatile int failed;	/* a write of the VMA failed */
 	volatile int n;
 	volatile long us[MAX_SAMPLES];
 };
@@ -104,6 +108,12 @@ static long percentile(struct writer_log *log, int p)
  * The walked process. Maps @gib GiB as small zero-page entries (dense) and a sparse range with one
  * zero page per PMD plus 1 TiB PROT_NONE, reports "ready" through @ready, then, while @log->on
  * is set, times mmap+munmap pairs (each needs mmap_lock for writing) into @log, until killed.
+ * With @log->in_vma it times instead a pair of madvise(MADV_DONTFORK), madvise(MADV_DOFORK) of
+ * the whole dense VMA: each changes the VMA's flags, so each write-locks it (under mmap_lock for
+ * writing) and waits for a walk that holds the VMA's own lock, wherever in the VMA the walk is (an
+ * mprotect of one page would split the VMA, and the walk could be in a piece it leaves alone).
+ * The sparse range is MADV_DONTDUMP so that it never merges with the dense one: the madvise
+ * covers one whole VMA.
  */
 static void target(unsigned long gib, int ready, struct writer_log *log)
 {
@@ -125,6 +135,8 @@ static void target(unsigned long gib, int ready, struct writer_log *log)
 	    madvise(dense, dense_len, MADV_POPULATE_READ))
 		_exit(3);
 	madvise(sparse, sparse_len, MADV_NOHUGEPAGE);
+	if (madvise(sparse, sparse_len, MADV_DONTDUMP))
+		_exit(5);
 	for (i = 0; i < sparse_len; i += PMD_SPAN)
 		c += ((volatile char *)sparse)[i];
 	if (write(ready, &c, 1) != 1)
@@ -135,7 +147,13 @@ static void target(unsigned long gib, int ready, struct writer_log *log)
 			continue;
 		}
 		t0 = now();
-		munmap(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 4096);
+		if (log->in_vma) {
+			if (madvise(dense, dense_len, MADV_DONTFORK) ||
+			    madvise(dense, dense_len, MADV_DOFORK))
+				log->failed = 1;
+		} else {
+			munmap(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 4096);
+		}
 		dt = (now() - t0) * 1e6;
 		log->us[log->n] = dt;
 		log->n++;
@@ -350,6 +368,81 @@ static void writer_wait(void)
 			 "a writer in the walked process waits less than under smaps_rollup\n");
 }
 
+/* Let @pid run on CPU @cpu only, or on every CPU (-1). */
+static int pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (i == cpu || cpu < 0)
+			CPU_SET(i, &set);
+	return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/*
+ * A writer of the very VMA being walked: the target changes its dense VMA's flags (madvise, see
+ * target()) every 200 us while <pid> is read in a loop for 0.5 s (at least 3 reads). Each madvise
+ * write-locks the VMA and waits for its readers: between two steps the walk must see it (the
+ * VMA's lock says a writer waits, or, without per-VMA locks, mmap_lock does; spinning or queued)
+ * and let go, counting lock_yields_contended. A walk that did not look would let go only at its
+ * budget or at need_resched(), and count none: the writer then waits up to a whole hold every
+ * time. The walk then sleeps a tick while the writer holds mmap_lock (the back-off), so about one
+ * madvise in a tick lands inside a hold: some 40 in the 0.15 s of dense walking the 0.5 s holds
+ * (measured: 30-60), so 10 is a low bar.
+ * Reader and writer are pinned to different CPUs: on one CPU the writer would run only while the
+ * reader is switched away, and the reader switches away only with its lock let go (need_resched()),
+ * so the writer would never find the VMA locked and the test would prove nothing.
+ */
+static void vma_writer(void)
+{
+	static const char *const counts[] = {
+		"lock_holds", "lock_holds_vma", "lock_yields_resched", "lock_yields_budget",
+		"lock_take_backoffs",
+	};
+	long long before, contended, other[ARRAY_SIZE(counts)];
+	struct writer_log *log = b.log;
+	unsigned int i;
+	double t0;
+	int reads = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		ksft_test_result_skip("the walk lets go of the VMA it walks for a writer of that VMA: one CPU\n");
+		return;
+	}
+	if (pin(getpid(), 0) || pin(b.pid, 1)) {
+		ksft_test_result_fail("the walk lets go of the VMA it walks for a writer of that VMA: sched_setaffinity: %s\n",
+				      strerror(errno));
+		return;
+	}
+	log->n = 0;
+	log->in_vma = 1;
+	log->on = 1;
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		other[i] = stat_value(counts[i]);
+	before = stat_value("lock_yields_contended");
+	t0 = now();
+	while (now() < t0 + 0.5 || reads < 3) {
+		if (time_read(b.path) < 0)
+			break;
+		reads++;
+	}
+	log->on = 0;
+	usleep(20000);
+	log->in_vma = 0;
+	pin(getpid(), -1);
+	pin(b.pid, -1);
+	contended = stat_value("lock_yields_contended") - before;
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		ksft_print_msg("  %s: +%lld\n", counts[i], stat_value(counts[i]) - other[i]);
+	ksft_print_msg("target's madvise pair of the walked VMA during %d reads (%.2f s): %d samples%s, p50 %ld us, p99 %ld us, max %ld us; the walk let go for a writer %lld times\n",
+		       reads, now() - t0, log->n, log->failed ? " (a madvise failed)" : "",
+		       percentile(log, 50), percentile(log, 99), percentile(log, 100), contended);
+	ksft_test_result(reads >= 3 && log->n > 0 && !log->failed && contended >= 10,
+			 "the walk lets go of the VMA it walks for a writer of that VMA\n");
+}
+
 /* SIGKILL mid-read: each step of a walk checks for it. A reaping that takes seconds is a hang. */
 static void kill_result(const char *what, const char *path)
 {
@@ -398,8 +491,8 @@ static void rows_add_up(void)
 
 /* One KTAP result each, in this order: lock_budget measures the walk the kill tests time. */
 static void (*const tests[])(void) = {
-	exact_numbers, lock_budget, vma_locks, writer_wait, kill_pid_reader, kill_maps_reader,
-	kill_all_reader, rows_add_up,
+	exact_numbers, lock_budget, vma_locks, writer_wait, vma_writer, kill_pid_reader,
+	kill_maps_reader, kill_all_reader, rows_add_up,
 };
 
 /* Fork the walked process and wait until it has mapped everything. */
