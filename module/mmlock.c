@@ -59,7 +59,7 @@
 
 static atomic64_t vmacct_walks, vmacct_walks_interrupted;
 static atomic64_t vmacct_holds, vmacct_holds_vma, vmacct_yields_contended, vmacct_yields_resched;
-static atomic64_t vmacct_yields_budget, vmacct_take_backoffs;
+static atomic64_t vmacct_yields_budget, vmacct_yields_handover, vmacct_take_backoffs;
 static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
 
 static void vmacct_update_max(atomic64_t *max, s64 v)
@@ -165,6 +165,14 @@ bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 	return false;
 }
 
+bool vmacct_mmlock_hand_over(struct vmacct_mmlock *l, unsigned int pending)
+{
+	if (!pending)
+		return false;
+	atomic64_inc(&vmacct_yields_handover);
+	return true;
+}
+
 int vmacct_mmlock_yield(struct vmacct_mmlock *l)
 {
 	vmacct_mmlock_release(l);
@@ -214,6 +222,7 @@ int vmacct_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
 	seq_printf(m, "lock_yields_resched: %lld\n", atomic64_read(&vmacct_yields_resched));
 	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));
+	seq_printf(m, "lock_yields_handover: %lld\n", atomic64_read(&vmacct_yields_handover));
 	seq_printf(m, "lock_take_backoffs: %lld\n", atomic64_read(&vmacct_take_backoffs));
 	seq_printf(m, "lock_budget_steps: %d\n", VMACCT_LOCK_BUDGET);
 	seq_printf(m, "max_lock_hold_steps: %lld\n", atomic64_read(&vmacct_max_hold_steps));

@@ -203,26 +203,22 @@ static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long
 
 /*
  * Between two PMD ranges (page-table locks are let go here): stop for a fatal signal, let go of
- * the lock held (mmap_lock or the VMA's own) when due, else hand a group read the pages this step
- * noted. No cond_resched() here: the lock is still held, and a walk switched away holding it keeps
- * every writer waiting until it runs again (with 64 readers on 2 CPUs: 0.18-0.37 s, the longest
- * holds of the storm in `make bench`; 0.04 s without it). vmacct_mmlock_step() asks need_resched()
- * and the yield reschedules with the lock let go, at least every VMACCT_LOCK_BUDGET steps.
+ * the lock held (mmap_lock or the VMA's own) when due, or when a group read noted pages in this
+ * step: vmacct_walk_span() hands them over with the lock let go, since the hand-over allocates
+ * (GFP_KERNEL) and so may sleep and reschedule. Nothing here reschedules: the lock is still held,
+ * and a walk switched away holding it keeps every writer waiting until it runs again (a
+ * cond_resched() here made the longest holds of `make bench`'s storm 0.18-0.37 s; 0.04 s
+ * without). vmacct_mmlock_step() asks need_resched() and the yield reschedules with the lock let
+ * go, at least every VMACCT_LOCK_BUDGET steps.
  */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	if (vmacct_mmlock_step(w->lock)) {
-		/* vmacct_walk_span() hands the step's pages over with the lock let go. */
+	if (vmacct_mmlock_step(w->lock) ||
+	    (unlikely(w->acct.shares) && vmacct_mmlock_hand_over(w->lock, w->acct.shares->n))) {
 		w->resume = next;
 		return -EAGAIN;
-	}
-	if (unlikely(w->acct.shares)) {
-		int ret = vmacct_shares_flush(w->acct.shares);
-
-		if (ret)
-			return ret;
 	}
 	return 0;
 }
@@ -762,9 +758,11 @@ int vmacct_walk_span(struct vmacct_mmlock *lock, unsigned long start, unsigned l
 		 */
 		w.shmem_done = NULL;
 	}
-	/* Every step hands over its pages; hugetlb pages and the last VMA's end note none. */
-	if (!ret && shares)
+	/* The last pages noted, handed over with the lock let go as after every step. */
+	if (!ret && shares && shares->n) {
+		vmacct_mmlock_release(lock);
 		ret = vmacct_shares_flush(shares);
+	}
 	/* An error (-EINTR: a fatal signal); the lock may be let go already (idempotent). */
 	if (ret) {
 		vmacct_mmlock_release(lock);

@@ -41,22 +41,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One `name: value` line of the stats file; -1 when missing. */
-static long long stat_value(const char *name)
-{
-	char *text = read_file(VMACCT_DIR "/stats", NULL), *line;
-	size_t len = strlen(name);
-	long long v = -1;
-
-	if (!text)
-		return -1;
-	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (!strncmp(line, name, len) && line[len] == ':')
-			v = atoll(line + len + 1);
-	free(text);
-	return v;
-}
-
 /* Read a whole file, discarding it: seconds taken, or -1 with errno. */
 static double time_read(const char *path)
 {
@@ -203,12 +187,12 @@ static double kill_mid_walk(const char *path, double walk_time, int *tries)
 	double lat;
 
 	for (*tries = 1; *tries <= 10; ++*tries) {
-		long long before = stat_value("walks_interrupted");
+		long long before = vmacct_stat("walks_interrupted");
 
 		lat = kill_latency(path, walk_time);
 		if (lat < 0 || before < 0)
 			return -1;
-		if (stat_value("walks_interrupted") > before)
+		if (vmacct_stat("walks_interrupted") > before)
 			return lat;
 	}
 	return -1;
@@ -250,21 +234,21 @@ static void lock_budget(void)
 	double t;
 	int i;
 
-	budget = stat_value("lock_budget_steps");
-	yields0 = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") +
-		  stat_value("lock_yields_resched");
-	holds0 = stat_value("lock_holds");
+	budget = vmacct_stat("lock_budget_steps");
+	yields0 = vmacct_stat("lock_yields_budget") + vmacct_stat("lock_yields_contended") +
+		  vmacct_stat("lock_yields_resched");
+	holds0 = vmacct_stat("lock_holds");
 	for (i = 0; i < 3; i++) {
 		t = time_read(b.path);
 		if (t >= 0 && t < b.t_walk)
 			b.t_walk = t;
 	}
-	yields = stat_value("lock_yields_budget") + stat_value("lock_yields_contended") +
-		 stat_value("lock_yields_resched") - yields0;
-	max_steps = stat_value("max_lock_hold_steps");
+	yields = vmacct_stat("lock_yields_budget") + vmacct_stat("lock_yields_contended") +
+		 vmacct_stat("lock_yields_resched") - yields0;
+	max_steps = vmacct_stat("max_lock_hold_steps");
 	ksft_print_msg("read of %s: %.3f s (best of 3); %lld holds, %lld yields; longest hold %lld steps, %lld ns; budget %lld\n",
-		       b.path, b.t_walk, stat_value("lock_holds") - holds0, yields, max_steps,
-		       stat_value("max_lock_hold_ns"), budget);
+		       b.path, b.t_walk, vmacct_stat("lock_holds") - holds0, yields, max_steps,
+		       vmacct_stat("max_lock_hold_ns"), budget);
 	ksft_test_result(budget > 0 && max_steps <= budget &&
 			 yields >= 3 * (long long)(b.gib * GiB / PMD_SPAN) / budget,
 			 "mmap_lock let go at least every %lld steps, never held longer\n", budget);
@@ -293,15 +277,15 @@ static int own_vmas(void)
  */
 static void vma_locks(void)
 {
-	long long have = stat_value("vma_locks"), before, traded;
+	long long have = vmacct_stat("vma_locks"), before, traded;
 	int vmas = own_vmas(), after;
 	char path[64];
 	double t;
 
 	snprintf(path, sizeof(path), VMACCT_DIR "/%d", getpid());
-	before = stat_value("lock_holds_vma");
+	before = vmacct_stat("lock_holds_vma");
 	t = time_read(path);
-	traded = stat_value("lock_holds_vma") - before;
+	traded = vmacct_stat("lock_holds_vma") - before;
 	after = own_vmas();
 	if (after < vmas)
 		vmas = after;
@@ -420,8 +404,8 @@ static void vma_writer(void)
 	log->in_vma = 1;
 	log->on = 1;
 	for (i = 0; i < ARRAY_SIZE(counts); i++)
-		other[i] = stat_value(counts[i]);
-	before = stat_value("lock_yields_contended");
+		other[i] = vmacct_stat(counts[i]);
+	before = vmacct_stat("lock_yields_contended");
 	t0 = now();
 	while (now() < t0 + 0.5 || reads < 3) {
 		if (time_read(b.path) < 0)
@@ -433,9 +417,9 @@ static void vma_writer(void)
 	log->in_vma = 0;
 	pin(getpid(), -1);
 	pin(b.pid, -1);
-	contended = stat_value("lock_yields_contended") - before;
+	contended = vmacct_stat("lock_yields_contended") - before;
 	for (i = 0; i < ARRAY_SIZE(counts); i++)
-		ksft_print_msg("  %s: +%lld\n", counts[i], stat_value(counts[i]) - other[i]);
+		ksft_print_msg("  %s: +%lld\n", counts[i], vmacct_stat(counts[i]) - other[i]);
 	ksft_print_msg("target's madvise pair of the walked VMA during %d reads (%.2f s): %d samples%s, p50 %ld us, p99 %ld us, max %ld us; the walk let go for a writer %lld times\n",
 		       reads, now() - t0, log->n, log->failed ? " (a madvise failed)" : "",
 		       percentile(log, 50), percentile(log, 99), percentile(log, 100), contended);

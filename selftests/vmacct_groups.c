@@ -776,6 +776,53 @@ bad:
  * intersection of their pagemaps), the copy-on-write heap among them, and every listed process
  * does share that much with the server (compared with the oracle as well).
  */
+/*
+ * A group read hands the pages a step noted over to the group with the lock let go (the hand-over
+ * allocates, and may sleep): the stats file counts those yields, lock_yields_handover. Pages this
+ * process shares with a forked child (copy-on-write, mapcount 2) are noted by a read of `users`,
+ * which must let go at least once; a read of <pid> notes nothing and must not.
+ */
+TEST(group_read_hands_pages_over_unlocked)
+{
+	size_t len = 4UL << 20;
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long long before, after_pid, after_users;
+	char path[64], *text;
+	int pipefd[2];
+	pid_t child;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 1, len);
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		char c;
+
+		close(pipefd[1]);
+		_exit(read(pipefd[0], &c, 1) < 0);
+	}
+	close(pipefd[0]);
+	snprintf(path, sizeof(path), VMACCT_DIR "/%d", getpid());
+	before = vmacct_stat("lock_yields_handover");
+	text = read_file(path, NULL);
+	EXPECT_NE(NULL, text);
+	free(text);
+	after_pid = vmacct_stat("lock_yields_handover");
+	text = read_file(VMACCT_DIR "/users", NULL);
+	EXPECT_NE(NULL, text);
+	free(text);
+	after_users = vmacct_stat("lock_yields_handover");
+	printf("# lock_yields_handover: %lld; after a read of <pid> %lld; after a read of users %lld\n",
+	       before, after_pid, after_users);
+	close(pipefd[1]);
+	waitpid(child, NULL, 0);
+	munmap(mem, len);
+	EXPECT_LE(0, before);
+	EXPECT_EQ(before, after_pid);
+	EXPECT_LT(after_pid, after_users);
+}
+
 TEST(sharing_lists_each_worker_as_oracle)
 {
 	struct server_case *sc = map_shared(sizeof(*sc));

@@ -408,25 +408,6 @@ static const char *const files_what[NR_FILES] = {
 
 static const char *const files_lone[NR_FILES] = { "all", "the sweep", "all" };
 
-/* A number of vmacct's stats file, -1 when it has none. */
-static long stats_value(const char *key)
-{
-	size_t klen = strlen(key);
-	char *text = read_file(VMACCT_DIR "/stats", NULL), *p;
-	long v = -1;
-
-	for (p = text; p && *p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (!strncmp(p, key, klen) && p[klen] == ':') {
-			v = atol(p + klen + 1);
-			break;
-		}
-	}
-	free(text);
-	return v;
-}
-
 static void report_storm(const struct storm *s, long ncpu)
 {
 	double fair = s->lone * nreaders / ncpu;
@@ -440,9 +421,9 @@ static void report_storm(const struct storm *s, long ncpu)
 	storm_info("  target mmap+fault+munmap during the storm: p50 %ld us p99 %ld us (%d samples); p99 of mmap %ld us, fault %ld us, munmap %ld us\n",
 		   s->p50, s->p99, s->n, s->part99[PART_MMAP], s->part99[PART_FAULT],
 		   s->part99[PART_MUNMAP]);
-	storm_info("  vmacct stats since load: max_lock_hold_ns %ld, lock_yields_contended %ld, lock_take_backoffs %ld\n",
-		   stats_value("max_lock_hold_ns"), stats_value("lock_yields_contended"),
-		   stats_value("lock_take_backoffs"));
+	storm_info("  vmacct stats since load: max_lock_hold_ns %lld, lock_yields_contended %lld, lock_take_backoffs %lld\n",
+		   vmacct_stat("max_lock_hold_ns"), vmacct_stat("lock_yields_contended"),
+		   vmacct_stat("lock_take_backoffs"));
 	ksft_test_result(!s->bad && s->done == nreaders,
 			 "%s storm, target %s: %d concurrent readers completed %d reads each, %lu rows, every one consistent\n",
 			 files_name[s->files], s->fifo ? "SCHED_FIFO" : "SCHED_OTHER", nreaders,

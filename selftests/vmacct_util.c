@@ -55,6 +55,19 @@ long read_long(const char *path, long def)
 	return v;
 }
 
+long long vmacct_stat(const char *name)
+{
+	char *text = read_file(VMACCT_DIR "/stats", NULL), *line;
+	size_t len = strlen(name);
+	long long v = -1;
+
+	for (line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (!strncmp(line, name, len) && line[len] == ':')
+			v = atoll(line + len + 1);
+	free(text);
+	return v;
+}
+
 char *read_file(const char *path, size_t *len)
 {
 	size_t cap = 65536, n = 0;

@@ -192,6 +192,8 @@ void *map_shared(size_t size);
 int write_file(const char *path, const char *val);
 /* The number at the start of @path, or @def when it cannot be read. */
 long read_long(const char *path, long def);
+/* One `name: value` line of vmacct's stats file; -1 when the file or the line is missing. */
+long long vmacct_stat(const char *name);
 
 /*
  * Compare every field of @got with @want and print a KTAP diagnostic for each difference.
