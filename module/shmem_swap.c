@@ -53,10 +53,11 @@ unsigned long vmacct_shmem_partial_swap(struct address_space *mapping, pgoff_t s
 		if (xas.xa_index == max)
 			break;
 		/*
-		 * Under a page-table lock (@atomic) a call covers at most PTRS_PER_PTE pages. Without
-		 * one it may cover a whole unmapped range of a file swapped out by the gigabyte, and
-		 * the count cannot be cut short: the one place the walk reschedules with its lock
-		 * (mmap_lock or the VMA's) held, as smaps' shmem_partial_swap_usage() does.
+		 * Under a page-table lock (@atomic) a call covers at most PTRS_PER_PTE pages.
+		 * Without one it may cover a whole unmapped range of a file swapped out by the
+		 * gigabyte, and the count cannot be cut short: the one place the walk reschedules
+		 * with its lock (mmap_lock or the VMA's) held, as smaps'
+		 * shmem_partial_swap_usage() does.
 		 */
 		if (!atomic && need_resched()) {
 			xas_pause(&xas);
