@@ -8,9 +8,9 @@
  * mprotect, a fault that falls back to mmap_lock...). The walker lets go after every step at which
  * a writer waits (queued: mmap_lock_is_contended(), as smaps_rollup asks; or still spinning for
  * the lock, which smaps_rollup does not see: vmacct_mmap_writer_waiting()) or the scheduler wants
- * the CPU
- * (need_resched(): it never reschedules holding the lock), and in any case after
- * VMACCT_LOCK_BUDGET steps, so one hold never covers more than VMACCT_LOCK_BUDGET + 1 steps. A step
+ * the CPU (need_resched(): it reschedules only with the lock let go, but for the swap count of a
+ * shmem range, shmem_swap.c), and in any case after VMACCT_LOCK_BUDGET steps, so one hold never
+ * covers more than VMACCT_LOCK_BUDGET + 1 steps. A step
  * is the work of about one PTE table: one PTE table's range (at most PTRS_PER_PTE entries, 512
  * with 4 KiB pages and 2048 with 16 KiB ones, under its page-table lock), a run of PMD leaves under
  * the pmd lock that ends once it has cost PTRS_PER_PTE entries and page mapcounts (a private THP
