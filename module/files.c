@@ -175,6 +175,7 @@ static void *vmacct_maps_start(struct seq_file *m, loff_t *pos)
 	if (!*pos)
 		vmacct_mmlock_begin_walk(&p->lock);
 	if (vmacct_mmlock_take(&p->lock)) {
+		vmacct_mmlock_count_interrupted();
 		vmacct_maps_release_mm(p);
 		return ERR_PTR(-EINTR);
 	}

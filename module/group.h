@@ -32,7 +32,10 @@
  * with arm64's 16 KiB ones), or a run of PMD leaves that ends once it cost PTRS_PER_PTE: every
  * leaf costs at least 1 and records at most one run unless it is read page by page (a shared THP,
  * PTRS_PER_PTE runs), so at most 2 * PTRS_PER_PTE - 1. Twice that, and a warning if ever exceeded.
+ * The walk hands the runs over (which allocates, so with its lock let go) once another step might
+ * not fit: at most every other step, however much the process shares.
  */
+#define VMACCT_STEP_RUNS	(2 * PTRS_PER_PTE - 1)
 #define VMACCT_SHARE_RUNS	(4 * PTRS_PER_PTE)
 
 /*
@@ -76,6 +79,12 @@ struct vmacct_shares {
 	u64 recorded[VMACCT_NR_KINDS];	/* bytes handed over since vmacct_shares_begin() */
 	struct vmacct_share_run run[VMACCT_SHARE_RUNS];
 };
+
+/* Whether the next step's runs might not fit: time to hand them over (vmacct_shares_flush()). */
+static inline bool vmacct_shares_full(const struct vmacct_shares *s)
+{
+	return s->n > VMACCT_SHARE_RUNS - VMACCT_STEP_RUNS;
+}
 
 /*
  * @nr pages from @pfn on, each mapped @mapcount (>= 2, or VMACCT_MAPCOUNT_UNKNOWN, or 1 for a

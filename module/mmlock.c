@@ -19,16 +19,18 @@
  * Where the kernel has per-VMA locks (6.4 on, CONFIG_PER_VMA_LOCK; compat-mm.h), mmap_lock is held
  * only to find the next VMA: the walk then trades it for that VMA's own read lock
  * (vmacct_mmlock_narrow(), as 7.x's /proc/pid/maps does) and walks the VMA under it alone. A writer
- * elsewhere in the process (mmap, munmap, mprotect of another VMA) then waits for no walk at all.
- * A writer of this VMA (its munmap or mprotect, an mmap or brk that merges with it, stack growth,
- * fork, a THP collapse) write-locks it holding mmap_lock for writing, and waits for its readers:
- * while the VMA's lock is held, the step asks the VMA's lock whether a writer waits
- * (vmacct_vma_writer_waiting(), counted with lock_yields_contended), as it asks mmap_lock while
- * that is held, so such a writer waits for at most one step. To find the next VMA the walk tries
- * mmap_lock before it lets go of the VMA's lock (a trylock cannot deadlock), and goes on with the
- * same hold when it gets it; otherwise a writer has it or waits for it, and the walk yields
- * (lock_yields_contended). One hold is the time from taking mmap_lock to letting go of whichever
- * lock it then holds.
+ * elsewhere in the process (mmap, munmap, mprotect of another VMA) then waits for no walk at all. A
+ * writer of this VMA (anything that changes, splits, merges or detaches it: munmap, mprotect,
+ * madvise, mremap, mlock, an mmap or brk that merges with it, stack growth, fork, an anonymous THP
+ * collapse) write-locks it holding mmap_lock for writing, and waits for its readers: while the
+ * VMA's lock is held, the step asks the VMA's lock whether a writer waits
+ * (vmacct_vma_writer_waiting(), counted as lock_yields_vma_writer), as it asks mmap_lock while
+ * that is held, so such a writer waits for at most one step of the walk's running time (more if the
+ * walk is preempted or its CPU stalls meanwhile, or on a kernel none of the probes fits). To find
+ * the next VMA the walk tries mmap_lock before it lets go of the VMA's lock (a trylock cannot
+ * deadlock), and goes on with the same hold when it gets it; otherwise a writer has it or waits for
+ * it, and the walk yields (lock_yields_contended). One hold is the time from taking mmap_lock to
+ * letting go of whichever lock it then holds.
  *
  * The walker never queues for mmap_lock behind a writer, as long as it can help it. When a writer
  * leaves, the rwsem grants the lock to every reader queued behind it, running or not; with many
@@ -59,6 +61,7 @@
 
 static atomic64_t vmacct_walks, vmacct_walks_interrupted;
 static atomic64_t vmacct_holds, vmacct_holds_vma, vmacct_yields_contended, vmacct_yields_resched;
+static atomic64_t vmacct_yields_vma_writer;
 static atomic64_t vmacct_yields_budget, vmacct_yields_handover, vmacct_take_backoffs;
 static atomic64_t vmacct_max_hold_ns, vmacct_max_hold_steps;
 
@@ -143,7 +146,11 @@ void vmacct_mmlock_narrow(struct vmacct_mmlock *l, struct vm_area_struct *vma)
 bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 {
 	l->steps++;
-	if (l->vma ? vmacct_vma_writer_waiting(l->vma) : vmacct_mmap_writer_waiting(l->mm)) {
+	if (l->vma && vmacct_vma_writer_waiting(l->vma)) {
+		atomic64_inc(&vmacct_yields_vma_writer);
+		return true;
+	}
+	if (!l->vma && vmacct_mmap_writer_waiting(l->mm)) {
 		atomic64_inc(&vmacct_yields_contended);
 		return true;
 	}
@@ -165,12 +172,11 @@ bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 	return false;
 }
 
-bool vmacct_mmlock_hand_over(struct vmacct_mmlock *l, unsigned int pending)
+bool vmacct_mmlock_hand_over(struct vmacct_mmlock *l, bool due)
 {
-	if (!pending)
-		return false;
-	atomic64_inc(&vmacct_yields_handover);
-	return true;
+	if (due)
+		atomic64_inc(&vmacct_yields_handover);
+	return due;
 }
 
 int vmacct_mmlock_yield(struct vmacct_mmlock *l)
@@ -220,6 +226,7 @@ int vmacct_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "vma_locks: %d\n", vmacct_have_vma_locks());
 	seq_printf(m, "lock_holds_vma: %lld\n", atomic64_read(&vmacct_holds_vma));
 	seq_printf(m, "lock_yields_contended: %lld\n", atomic64_read(&vmacct_yields_contended));
+	seq_printf(m, "lock_yields_vma_writer: %lld\n", atomic64_read(&vmacct_yields_vma_writer));
 	seq_printf(m, "lock_yields_resched: %lld\n", atomic64_read(&vmacct_yields_resched));
 	seq_printf(m, "lock_yields_budget: %lld\n", atomic64_read(&vmacct_yields_budget));
 	seq_printf(m, "lock_yields_handover: %lld\n", atomic64_read(&vmacct_yields_handover));

@@ -202,21 +202,22 @@ static void vmacct_hole(struct vmacct_walk *w, unsigned long addr, unsigned long
 }
 
 /*
- * Between two PMD ranges (page-table locks are let go here): stop for a fatal signal, let go of
- * the lock held (mmap_lock or the VMA's own) when due, or when a group read noted pages in this
- * step: vmacct_walk_span() hands them over with the lock let go, since the hand-over allocates
- * (GFP_KERNEL) and so may sleep and reschedule. Nothing here reschedules: the lock is still held,
- * and a walk switched away holding it keeps every writer waiting until it runs again (a
- * cond_resched() here made the longest holds of `make bench`'s storm 0.18-0.37 s; 0.04 s
- * without). vmacct_mmlock_step() asks need_resched() and the yield reschedules with the lock let
- * go, at least every VMACCT_LOCK_BUDGET steps.
+ * Between two PMD ranges (page-table locks are let go here): stop for a fatal signal, let go of the
+ * lock held (mmap_lock or the VMA's own) when due, or when the pages a group read noted might not
+ * leave room for another step's: vmacct_walk_span() hands them over with the lock let go (as at
+ * every yield), since the hand-over allocates (GFP_KERNEL) and so may sleep and reschedule. Nothing
+ * here reschedules: the lock is still held, and a walk switched away holding it keeps every writer
+ * waiting until it runs again (a cond_resched() here made the longest holds of `make bench`'s storm
+ * 0.18-0.37 s; 0.04 s without). vmacct_mmlock_step() asks need_resched() and the yield reschedules
+ * with the lock let go, at least every VMACCT_LOCK_BUDGET steps.
  */
 static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	if (vmacct_mmlock_step(w->lock) ||
-	    (unlikely(w->acct.shares) && vmacct_mmlock_hand_over(w->lock, w->acct.shares->n))) {
+	    (unlikely(w->acct.shares) &&
+	     vmacct_mmlock_hand_over(w->lock, vmacct_shares_full(w->acct.shares)))) {
 		w->resume = next;
 		return -EAGAIN;
 	}

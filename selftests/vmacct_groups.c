@@ -772,37 +772,42 @@ bad:
 }
 
 /*
- * sharing/<server>: each worker is listed with exactly the pages both map (the oracle: the
- * intersection of their pagemaps), the copy-on-write heap among them, and every listed process
- * does share that much with the server (compared with the oracle as well).
- */
-/*
- * A group read hands the pages a step noted over to the group with the lock let go (the hand-over
- * allocates, and may sleep): the stats file counts those yields, lock_yields_handover. Pages this
- * process shares with a forked child (copy-on-write, mapcount 2) are noted by a read of `users`,
- * which must let go at least once; a read of <pid> notes nothing and must not.
+ * A group read hands the pages it noted over to its groups with the lock let go (the hand-over
+ * allocates, and may sleep), once they might not leave room for another step's: the stats file
+ * counts those yields, lock_yields_handover. This process maps 3 * PTRS_PER_PTE pages, every one
+ * shared with a forked child and every other one with a second child too (the second child wrote
+ * to the others, so they are its own copies): mapcounts 3, 2, 3, 2... break every run, so a walk
+ * of this process notes one run per page, more than 2 * PTRS_PER_PTE + 1, and a read of `users`
+ * must let go to hand them over at least once. A read of <pid> notes nothing and must not.
  */
 TEST(group_read_hands_pages_over_unlocked)
 {
-	size_t len = 4UL << 20;
+	size_t page = vmacct_page_size(), ptrs = page / 8, len = 3 * ptrs * page, i;
 	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	long long before, after_pid, after_users;
-	char path[64], *text;
-	int pipefd[2];
-	pid_t child;
+	int ready[2], done[2], k;
+	char path[64], *text, c;
+	pid_t child[2];
 
 	ASSERT_NE(MAP_FAILED, mem);
+	/* Small pages: a THP would be one run (a kernel without THP refuses this: EINVAL). */
+	ASSERT_TRUE(!madvise(mem, len, MADV_NOHUGEPAGE) || errno == EINVAL);
 	memset(mem, 1, len);
-	ASSERT_EQ(0, pipe(pipefd));
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (!child) {
-		char c;
-
-		close(pipefd[1]);
-		_exit(read(pipefd[0], &c, 1) < 0);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(done));
+	for (k = 0; k < 2; k++) {
+		child[k] = fork();
+		ASSERT_GE(child[k], 0);
+		if (!child[k]) {
+			for (i = page; k && i < len; i += 2 * page)
+				mem[i] = 2;
+			close(done[1]);
+			_exit(write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) < 0);
+		}
 	}
-	close(pipefd[0]);
+	close(done[0]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(1, read(ready[0], &c, 1));
 	snprintf(path, sizeof(path), VMACCT_DIR "/%d", getpid());
 	before = vmacct_stat("lock_yields_handover");
 	text = read_file(path, NULL);
@@ -815,14 +820,20 @@ TEST(group_read_hands_pages_over_unlocked)
 	after_users = vmacct_stat("lock_yields_handover");
 	printf("# lock_yields_handover: %lld; after a read of <pid> %lld; after a read of users %lld\n",
 	       before, after_pid, after_users);
-	close(pipefd[1]);
-	waitpid(child, NULL, 0);
+	close(done[1]);
+	for (k = 0; k < 2; k++)
+		waitpid(child[k], NULL, 0);
 	munmap(mem, len);
 	EXPECT_LE(0, before);
 	EXPECT_EQ(before, after_pid);
 	EXPECT_LT(after_pid, after_users);
 }
 
+/*
+ * sharing/<server>: each worker is listed with exactly the pages both map (the oracle: the
+ * intersection of their pagemaps), the copy-on-write heap among them, and every listed process
+ * does share that much with the server (compared with the oracle as well).
+ */
 TEST(sharing_lists_each_worker_as_oracle)
 {
 	struct server_case *sc = map_shared(sizeof(*sc));
