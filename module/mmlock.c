@@ -6,15 +6,15 @@
  * upper page-table levels from being freed. Readers do not block each other, and page faults take
  * per-VMA locks where the kernel has them, so a hold only ever delays a writer (mmap, munmap,
  * mprotect, a fault that falls back to mmap_lock...). The walker lets go after every step at which
- * a writer waits (queued: mmap_lock_is_contended(), as smaps_rollup asks; or still spinning for
- * the lock, which smaps_rollup does not see: vmacct_mmap_writer_waiting()) or the scheduler wants
- * the CPU (need_resched(): it reschedules only with the lock let go, but for the swap count of a
- * shmem range, shmem_swap.c), and in any case after VMACCT_LOCK_BUDGET steps, so one hold never
- * covers more than VMACCT_LOCK_BUDGET + 1 steps. A step
- * is the work of about one PTE table: one PTE table's range (at most PTRS_PER_PTE entries, 512
- * with 4 KiB pages and 2048 with 16 KiB ones, under its page-table lock), a run of PMD leaves under
- * the pmd lock that ends once it has cost PTRS_PER_PTE entries and page mapcounts (a private THP
- * costs 1, a shared one 1 + PTRS_PER_PTE), or one VMA.
+ * a writer waits (queued: mmap_lock_is_contended(), as smaps_rollup asks; or still spinning for the
+ * lock, which smaps_rollup does not see: vmacct_mmap_writer_waiting()) or the scheduler wants the
+ * CPU (need_resched(): it reschedules only with the lock let go, but for the swap count of a shmem
+ * range, shmem_swap.c), and in any case after VMACCT_LOCK_BUDGET steps, so one hold never covers
+ * more than VMACCT_LOCK_BUDGET + 1 steps. A step is the work of about one PTE table: one PTE
+ * table's range (at most PTRS_PER_PTE entries, 512 with 4 KiB pages and 2048 with 16 KiB ones,
+ * under its page-table lock), a run of PMD leaves under the pmd lock that ends once it has cost
+ * PTRS_PER_PTE entries and page mapcounts (a private THP costs 1, a shared one 1 + PTRS_PER_PTE),
+ * or one VMA.
  *
  * Where the kernel has per-VMA locks (6.4 on, CONFIG_PER_VMA_LOCK; compat-mm.h), mmap_lock is held
  * only to find the next VMA: the walk then trades it for that VMA's own read lock
@@ -172,11 +172,9 @@ bool vmacct_mmlock_step(struct vmacct_mmlock *l)
 	return false;
 }
 
-bool vmacct_mmlock_hand_over(struct vmacct_mmlock *l, bool due)
+void vmacct_mmlock_count_handover(void)
 {
-	if (due)
-		atomic64_inc(&vmacct_yields_handover);
-	return due;
+	atomic64_inc(&vmacct_yields_handover);
 }
 
 int vmacct_mmlock_yield(struct vmacct_mmlock *l)

@@ -55,10 +55,10 @@ void vmacct_mmlock_narrow(struct vmacct_mmlock *l, struct vm_area_struct *vma);
  */
 bool vmacct_mmlock_step(struct vmacct_mmlock *l);
 /*
- * A group read's noted pages are @due to be handed over (walk.c), which allocates: the walk must
- * let go first. Returns @due; counted as lock_yields_handover.
+ * The walk lets go to hand a group read's noted pages over (walk.c), which allocates: count it
+ * (lock_yields_handover).
  */
-bool vmacct_mmlock_hand_over(struct vmacct_mmlock *l, bool due);
+void vmacct_mmlock_count_handover(void);
 /*
  * Let go and take it again (after cond_resched()). 0 with the lock held, or -EINTR on a fatal
  * signal with the lock released. Whatever was read under the old hold (VMAs) may be gone.

@@ -215,13 +215,16 @@ static int vmacct_checkpoint(struct vmacct_walk *w, unsigned long next)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	if (vmacct_mmlock_step(w->lock) ||
-	    (unlikely(w->acct.shares) &&
-	     vmacct_mmlock_hand_over(w->lock, vmacct_shares_full(w->acct.shares)))) {
-		w->resume = next;
-		return -EAGAIN;
+	if (vmacct_mmlock_step(w->lock))
+		goto let_go;
+	if (unlikely(w->acct.shares) && vmacct_shares_full(w->acct.shares)) {
+		vmacct_mmlock_count_handover();
+		goto let_go;
 	}
 	return 0;
+let_go:
+	w->resume = next;
+	return -EAGAIN;
 }
 
 /* A swap, migration, device, hwpoison or marker entry. */
