@@ -421,9 +421,9 @@ static void report_storm(const struct storm *s, long ncpu)
 	storm_info("  target mmap+fault+munmap during the storm: p50 %ld us p99 %ld us (%d samples); p99 of mmap %ld us, fault %ld us, munmap %ld us\n",
 		   s->p50, s->p99, s->n, s->part99[PART_MMAP], s->part99[PART_FAULT],
 		   s->part99[PART_MUNMAP]);
-	storm_info("  vmacct stats since load: max_lock_hold_ns %lld, lock_yields_contended %lld, lock_take_backoffs %lld\n",
+	storm_info("  vmacct stats since load: max_lock_hold_ns %lld, lock_yields_contended %lld, lock_yields_vma_writer %lld, lock_take_backoffs %lld\n",
 		   vmacct_stat("max_lock_hold_ns"), vmacct_stat("lock_yields_contended"),
-		   vmacct_stat("lock_take_backoffs"));
+		   vmacct_stat("lock_yields_vma_writer"), vmacct_stat("lock_take_backoffs"));
 	ksft_test_result(!s->bad && s->done == nreaders,
 			 "%s storm, target %s: %d concurrent readers completed %d reads each, %lu rows, every one consistent\n",
 			 files_name[s->files], s->fifo ? "SCHED_FIFO" : "SCHED_OTHER", nreaders,
